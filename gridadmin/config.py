@@ -1,0 +1,37 @@
+"""Configuration from environment variables (documented in the README)."""
+
+import os
+import secrets
+
+
+def _secret_key(instance_path):
+    """GRIDADMIN_SECRET_KEY, or one generated once and kept under instance/."""
+    key = os.environ.get("GRIDADMIN_SECRET_KEY")
+    if key:
+        return key
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        os.makedirs(instance_path, exist_ok=True)
+        # Exclusive create: two processes starting at once keep one key.
+        try:
+            with open(path, "x", encoding="ascii") as fh:
+                fh.write(secrets.token_hex(32))
+        except FileExistsError:
+            pass
+    with open(path, encoding="ascii") as fh:
+        return fh.read().strip()
+
+
+def load_config(instance_path):
+    default_db = "sqlite:///" + os.path.join(instance_path, "gridadmin.db").replace("\\", "/")
+    return {
+        "DATABASE_URL": os.environ.get("GRIDADMIN_DATABASE_URL", default_db),
+        "SECRET_KEY": _secret_key(instance_path),
+        "TIMEZONE": os.environ.get("GRIDADMIN_TIMEZONE", "Asia/Shanghai"),
+        "ADMIN_PASSWORD": os.environ.get("GRIDADMIN_ADMIN_PASSWORD"),
+        "HOST": os.environ.get("GRIDADMIN_HOST", "127.0.0.1"),
+        "PORT": int(os.environ.get("GRIDADMIN_PORT", "5000")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("GRIDADMIN_HTTPS", "") == "1",
+    }

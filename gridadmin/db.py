@@ -1,0 +1,113 @@
+"""Connecting to the database, migrations, and the database CLI commands."""
+
+import os
+from urllib.parse import urlparse
+
+import click
+from flask import current_app
+from peewee import SqliteDatabase
+from playhouse import db_url
+from playhouse.migrations import Runner
+
+from .models import db
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
+
+
+class GridSqliteDatabase(SqliteDatabase):
+    """SQLite that takes the write lock when a transaction starts, so two
+    writers queue on the busy timeout instead of failing mid-transaction."""
+
+    def atomic(self, lock_type="IMMEDIATE"):
+        return super().atomic(lock_type=lock_type)
+
+    def transaction(self, lock_type="IMMEDIATE"):
+        return super().transaction(lock_type=lock_type)
+
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "synchronous": "normal",
+    "cache_size": -32000,  # 32 MB page cache per connection
+}
+
+
+def make_database(url):
+    """A peewee database from a db_url; SQLite gets WAL, foreign keys and a busy timeout."""
+    scheme = urlparse(url).scheme
+    if scheme == "sqlite":
+        path = db_url.parse(url)["database"]
+        if path != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        return GridSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
+    if scheme in ("mysql", "mysql+pool"):
+        return db_url.connect(url, charset="utf8mb4")
+    return db_url.connect(url)
+
+
+def bind(url):
+    database = make_database(url)
+    db.initialize(database)
+    return database
+
+
+def upgrade():
+    """Apply pending migrations; returns their names."""
+    return Runner(db.obj, MIGRATIONS_DIR).up()
+
+
+def pending():
+    return [m.name for m in Runner(db.obj, MIGRATIONS_DIR).status() if not m.applied]
+
+
+def init_app(app):
+    bind(app.config["DATABASE_URL"])
+
+    @app.before_request
+    def _connect():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc):
+        if not db.is_closed():
+            db.close()
+
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(db_group)
+
+
+@click.command("init-db")
+def init_db_command():
+    """Create or upgrade the schema and the first administrator."""
+    from .services.users import ensure_first_admin
+
+    for name in upgrade():
+        click.echo(f"applied: {name}")
+    password = ensure_first_admin(current_app.config["ADMIN_PASSWORD"])
+    if password:
+        click.echo(f"created administrator 'admin' with password: {password}")
+    click.echo("database ready.")
+
+
+@click.group("db")
+def db_group():
+    """Schema migrations."""
+
+
+@db_group.command("upgrade")
+def upgrade_command():
+    """Apply pending migrations; data is kept."""
+    applied = upgrade()
+    for name in applied:
+        click.echo(f"applied: {name}")
+    if not applied:
+        click.echo("database is up to date.")
+
+
+@db_group.command("status")
+def status_command():
+    """List migrations and whether each is applied."""
+    for m in Runner(db.obj, MIGRATIONS_DIR).status():
+        click.echo(f"[{'x' if m.applied else ' '}] {m.name}")

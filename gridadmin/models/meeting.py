@@ -1,0 +1,41 @@
+"""Deliberation meetings (议事会) and their items (议题 / 决议事项)."""
+
+from peewee import CharField, DateField, DateTimeField, ForeignKeyField, TextField
+
+from .base import N_, BaseModel, utcnow
+from .grid import Grid
+
+MEETING_ITEM_STATUSES = (
+    ("raised", N_("Raised")),
+    ("discussed", N_("Discussed")),
+    ("in_action", N_("In action")),
+    ("evaluated", N_("Evaluated")),
+)
+
+
+class Meeting(BaseModel):
+    title = CharField(max_length=128)
+    held_at = DateTimeField(index=True)
+    place = CharField(max_length=64)
+    grid = ForeignKeyField(Grid, backref="meetings", on_delete="RESTRICT")
+    convener = CharField(max_length=32)
+    recorder = CharField(max_length=32, null=True)
+    participants = TextField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    def __str__(self):
+        return self.title
+
+
+class MeetingItem(BaseModel):
+    meeting = ForeignKeyField(Meeting, backref="items", on_delete="RESTRICT")
+    topic = CharField(max_length=255)
+    raised_by = CharField(max_length=64, null=True)
+    discussion = TextField(null=True)
+    resolution = TextField(null=True)
+    responsible = CharField(max_length=32, null=True)
+    deadline = DateField(null=True)
+    status = CharField(max_length=16, choices=MEETING_ITEM_STATUSES, default="raised", index=True)
+
+    def __str__(self):
+        return self.topic

@@ -1,0 +1,24 @@
+"""`python app.py`: prepare the database on first start, then serve with waitress."""
+
+from waitress import serve
+
+from . import db
+from .services.users import ensure_first_admin
+
+
+def main(app):
+    with app.app_context():
+        db.db.connect(reuse_if_open=True)
+        for name in db.upgrade():
+            print(f"applied migration: {name}")
+        password = ensure_first_admin(app.config["ADMIN_PASSWORD"])
+        db.db.close()
+    if password:
+        print("=" * 60)
+        print("First start: created administrator 'admin'")
+        print(f"password: {password}")
+        print("(shown once; change it after logging in)")
+        print("=" * 60)
+    host, port = app.config["HOST"], app.config["PORT"]
+    print(f"gridadmin serving on http://{host}:{port}/")
+    serve(app, host=host, port=port, threads=8)

@@ -1,0 +1,62 @@
+"""Saving and deleting records safely: atomic, and never a silent cascade."""
+
+from ..models import Meeting, MeetingItem, db
+from .errors import InUse, RuleError
+
+# Parts that belong to their parent and go with it (a meeting's items).
+# Everything else that refers to a record blocks its deletion.
+OWNED_PARTS = {Meeting: [MeetingItem.meeting]}
+
+
+def references(obj):
+    """[(model, count)] of the records that refer to ``obj`` and would block
+    its deletion. Keys declared ON DELETE SET NULL do not block."""
+    model = type(obj)
+    owned = OWNED_PARTS.get(model, [])
+    found = []
+    for field in model._meta.backrefs:
+        if field in owned or field.on_delete == "SET NULL":
+            continue
+        count = field.model.select().where(field == obj.id).count()
+        if count:
+            found.append((field.model, count))
+    return found
+
+
+def delete_record(obj):
+    """Delete ``obj`` and its owned parts, or raise InUse. Atomic."""
+    model = type(obj)
+    with db.atomic():
+        blocking = references(obj)
+        if blocking:
+            raise InUse(obj, blocking)
+        for field in model._meta.backrefs:
+            if field.on_delete == "SET NULL":
+                field.model.update({field: None}).where(field == obj.id).execute()
+        for field in OWNED_PARTS.get(model, []):
+            field.model.delete().where(field == obj.id).execute()
+        obj.delete_instance()
+
+
+def delete_records(objs):
+    """Delete all or none: the first record in use stops the whole batch."""
+    with db.atomic():
+        for obj in objs:
+            delete_record(obj)
+    return len(objs)
+
+
+def check_unique(obj):
+    """Refuse a value a unique column already holds, naming the field."""
+    model = type(obj)
+    for field in model._meta.sorted_fields:
+        if not field.unique or field.primary_key:
+            continue
+        value = getattr(obj, field.name)
+        if value is None:
+            continue
+        query = model.select().where(field == value)
+        if obj.id is not None:
+            query = query.where(model.id != obj.id)
+        if query.exists():
+            raise RuleError("“%(value)s” is already used.", field=field.name, value=value)

@@ -1,0 +1,64 @@
+"""Trees with a materialised path (Grid, PartyOrg).
+
+``path`` holds the ids from the root down to the node itself, ``/1/7/42/``,
+so a subtree is one indexed ``LIKE '/1/7/%'`` prefix query.
+"""
+
+from peewee import Value, fn
+
+from ..models import db
+from .errors import RuleError
+
+
+def subtree_clause(model, path):
+    """``path`` and everything below it, as an index range: every descendant's
+    path starts with ``path`` (ending in '/'), and '0' sorts right after '/'."""
+    return (model.path >= path) & (model.path < path[:-1] + "0")
+
+
+def subtree(model, node):
+    """A query for ``node`` and everything below it."""
+    return model.select().where(subtree_clause(model, node.path))
+
+
+def ancestors(model, node):
+    ids = [int(part) for part in node.path.strip("/").split("/") if part][:-1]
+    return list(model.select().where(model.id.in_(ids)).order_by(model.depth)) if ids else []
+
+
+def check_parent(node, parent):
+    """Refuse a parent that is the node itself or lies below it."""
+    if parent is None or node.id is None:
+        return
+    if parent.id == node.id or parent.path.startswith(node.path):
+        raise RuleError("A node cannot be placed under itself or its own descendants.", field="parent")
+
+
+def save_node(node):
+    """Insert or update a tree node, keeping ``path`` and ``depth`` right for it
+    and, when it moved, for its whole subtree. Atomic."""
+    model = type(node)
+    parent = node.parent
+    check_parent(node, parent)
+    with db.atomic():
+        if node.id is None:
+            node.save(force_insert=True)
+            old_path = None
+        else:
+            old_path = model.select(model.path).where(model.id == node.id).scalar()
+            node.save()
+        prefix = parent.path if parent is not None else "/"
+        new_path = f"{prefix}{node.id}/"
+        new_depth = parent.depth + 1 if parent is not None else 0
+        if old_path == new_path:
+            return node
+        model.update(path=new_path, depth=new_depth).where(model.id == node.id).execute()
+        if old_path:
+            # Move the subtree: swap the old prefix for the new one below this node.
+            shift = new_depth - node.depth
+            tail = fn.SUBSTR(model.path, len(old_path) + 1)
+            (model.update(path=Value(new_path).concat(tail), depth=model.depth + shift)
+             .where(subtree_clause(model, old_path) & (model.id != node.id))
+             .execute())
+        node.path, node.depth = new_path, new_depth
+    return node

@@ -1,0 +1,51 @@
+"""The admin site: its menu, in the order people work, and its home page."""
+
+from flask import redirect, request, url_for
+from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .i18n import TRANSLATIONS
+from .views.grid import GridView, WorkerView
+from .views.lookups import CategoryView, DepartmentView, SourceView
+from .views.meeting import MeetingView
+from .views.party import PartyMemberView, PartyOrgView
+from .views.ticket import TicketView
+from .views.volunteer import ServiceRecordView, VolunteerTeamView, VolunteerView
+
+
+class HomeView(AdminIndexView):
+    def is_accessible(self):
+        return current_user.is_authenticated
+
+    def inaccessible_callback(self, name, **kwargs):
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    @expose("/")
+    def index(self):
+        return self.render("admin/home.html")
+
+
+def init_app(app):
+    admin = Admin(
+        app,
+        name=_l("Grid governance"),
+        index_view=HomeView(name=_l("Home"), url="/admin"),
+        translations_path=TRANSLATIONS,
+        theme=Bootstrap4Theme(base_template="admin/gridadmin_base.html", fluid=True),
+    )
+    grids, party, volunteers, lookups = _l("Grids"), _l("Party building"), _l("Volunteers"), _l("Lookup tables")
+    admin.add_view(TicketView(category=None))
+    admin.add_view(GridView(category=grids))
+    admin.add_view(WorkerView(category=grids))
+    admin.add_view(PartyOrgView(category=party))
+    admin.add_view(PartyMemberView(category=party))
+    admin.add_view(MeetingView(category=None))
+    admin.add_view(VolunteerTeamView(category=volunteers))
+    admin.add_view(VolunteerView(category=volunteers))
+    admin.add_view(ServiceRecordView(category=volunteers))
+    admin.add_view(CategoryView(category=lookups))
+    admin.add_view(SourceView(category=lookups))
+    admin.add_view(DepartmentView(category=lookups))
+    return admin

@@ -1,0 +1,1 @@
+"""One small module of views per kind of record."""

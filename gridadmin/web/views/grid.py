@@ -1,0 +1,44 @@
+"""网格 and 网格员 screens."""
+
+from ...models import Grid, Worker
+from ...services import grids, records
+from .. import validators as v
+from ..base import BaseModelView
+from ..filters import GridSubtreeFilter
+from ..labels import FIELD_LABELS
+
+
+class GridView(BaseModelView):
+    column_list = ("code", "name", "level", "parent", "kind", "area_type", "households", "population", "leader", "active")
+    column_details_exclude_list = ("path",)
+    column_searchable_list = ("code", "name")
+    column_sortable_list = ("code", "name", "level", "households", "population")
+    column_default_sort = ("code", False)
+    column_filters = (Grid.level, Grid.kind, Grid.area_type, Grid.active,
+                      GridSubtreeFilter(Grid.id, FIELD_LABELS["within"]))
+    form_columns = ("parent", "code", "name", "level", "kind", "area_type", "households", "population", "area",
+                    "boundary_east", "boundary_west", "boundary_south", "boundary_north",
+                    "online_group_name", "online_group_members", "leader", "active")
+    form_args = {name: v.non_negative_args() for name in ("households", "population", "area", "online_group_members")}
+    ajax_lookups = {"parent": ("code", "name"), "leader": ("name", "mobile")}
+
+    def __init__(self, **kwargs):
+        super().__init__(Grid, **kwargs)
+
+    def save_record(self, obj, is_created):
+        records.check_unique(obj)
+        grids.save_grid(obj)
+
+
+class WorkerView(BaseModelView):
+    column_list = ("name", "gender", "mobile", "grid", "post", "employment", "party_member", "joined_on", "status")
+    column_searchable_list = ("name", "mobile")
+    column_sortable_list = ("name", "post", "joined_on", "status")
+    column_filters = (Worker.post, Worker.employment, Worker.status, Worker.gender, Worker.party_member,
+                      GridSubtreeFilter(Worker.grid, FIELD_LABELS["within"]))
+    form_columns = ("name", "gender", "mobile", "grid", "post", "employment", "party_member", "joined_on", "status")
+    form_args = {"mobile": v.required_mobile(), "joined_on": v.not_future_args()}
+    ajax_lookups = {"grid": ("code", "name")}
+
+    def __init__(self, **kwargs):
+        super().__init__(Worker, **kwargs)
