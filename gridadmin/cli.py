@@ -3,12 +3,14 @@
 import sys
 
 import click
+from flask.cli import with_appcontext
 
 from .services import users
 from .services.errors import RuleError
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--password", help="The new user's password (at least 8 characters).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
@@ -27,6 +29,7 @@ def create_user_command(username, password, password_stdin, display_name):
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--tickets", "ticket_count", default=5000, show_default=True, help="How many tickets to create.")
 @click.option("--grids", "grid_count", default=None, type=int, help="Roughly how many grids (default: a realistic district).")
 @click.option("--seed", default=2026, show_default=True, help="Random seed, for repeatable data.")

@@ -4,6 +4,7 @@ import os
 from urllib.parse import urlparse
 
 import click
+from flask.cli import with_appcontext
 from flask import current_app
 from peewee import SqliteDatabase
 from playhouse import db_url
@@ -12,17 +13,6 @@ from playhouse.migrations import Runner
 from .models import db
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
-
-
-class GridSqliteDatabase(SqliteDatabase):
-    """SQLite that takes the write lock when a transaction starts, so two
-    writers queue on the busy timeout instead of failing mid-transaction."""
-
-    def atomic(self, lock_type="IMMEDIATE"):
-        return super().atomic(lock_type=lock_type)
-
-    def transaction(self, lock_type="IMMEDIATE"):
-        return super().transaction(lock_type=lock_type)
 
 
 SQLITE_PRAGMAS = {
@@ -41,7 +31,9 @@ def make_database(url):
         path = db_url.parse(url)["database"]
         if path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        return GridSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
+        # IMMEDIATE: a transaction takes the write lock when it starts, so two
+        # writers queue on the busy timeout instead of failing mid-transaction.
+        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10, lock_type="IMMEDIATE")
     if scheme in ("mysql", "mysql+pool"):
         return db_url.connect(url, charset="utf8mb4")
     return db_url.connect(url)
@@ -79,6 +71,7 @@ def init_app(app):
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create or upgrade the schema and the first administrator."""
     from .services.users import ensure_first_admin
@@ -97,6 +90,7 @@ def db_group():
 
 
 @db_group.command("upgrade")
+@with_appcontext
 def upgrade_command():
     """Apply pending migrations; data is kept."""
     applied = upgrade()
@@ -107,6 +101,7 @@ def upgrade_command():
 
 
 @db_group.command("status")
+@with_appcontext
 def status_command():
     """List migrations and whether each is applied."""
     for m in Runner(db.obj, MIGRATIONS_DIR).status():

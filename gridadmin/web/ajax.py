@@ -31,6 +31,8 @@ class QueryLoader(AjaxModelLoader):
         return self.query().where(self.model.id == pk).first()
 
     def get_list(self, term, offset=0, limit=DEFAULT_PAGE_SIZE):
+        offset = max(offset or 0, 0)
+        limit = min(max(limit or DEFAULT_PAGE_SIZE, 1), DEFAULT_PAGE_SIZE)
         query = self.query()
         term = (term or "").strip()
         if term:
@@ -40,4 +42,4 @@ class QueryLoader(AjaxModelLoader):
                 like = field.startswith(term) if field.name == "code" else field.contains(term)
                 clause = like if clause is None else clause | like
             query = query.where(clause)
-        return list(query.order_by(fn.LENGTH(self.fields[0]), self.fields[0]).offset(max(offset, 0)).limit(limit))
+        return list(query.order_by(fn.LENGTH(self.fields[0]), self.fields[0]).offset(offset).limit(limit))

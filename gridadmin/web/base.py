@@ -91,7 +91,9 @@ class BaseModelView(ModelView):
         self.model = model
         self.column_labels = {**FIELD_LABELS, **(self.column_labels or {})}
         self.column_choices = {
-            **{f.name: choices(f.choices) for f in model._meta.sorted_fields if f.choices},
+            # A blank nullable choice shows as blank, not "None".
+            **{f.name: choices(f.choices) + ([(None, "")] if f.null else [])
+               for f in model._meta.sorted_fields if f.choices},
             **(self.column_choices or {}),
         }
         self.form_ajax_refs = {
