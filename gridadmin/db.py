@@ -4,8 +4,8 @@ import os
 from urllib.parse import urlparse
 
 import click
-from flask.cli import with_appcontext
 from flask import current_app
+from flask.cli import with_appcontext
 from peewee import SqliteDatabase
 from playhouse import db_url
 from playhouse.migrations import Runner

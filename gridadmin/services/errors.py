@@ -1,5 +1,7 @@
 """Errors the services raise for the web layer to show in the user's language."""
 
+from ..models.base import N_
+
 
 class RuleError(Exception):
     """A business rule refused the change. ``message`` is an English msgid
@@ -16,6 +18,6 @@ class InUse(RuleError):
     """A record others refer to cannot be deleted."""
 
     def __init__(self, obj, references):
-        super().__init__("Cannot delete “%(name)s”: other records refer to it.", name=str(obj))
+        super().__init__(N_("Cannot delete “%(name)s”: other records refer to it."), name=str(obj))
         self.obj = obj
         self.references = references  # [(model class, count)]

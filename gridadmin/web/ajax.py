@@ -10,13 +10,19 @@ from flask_admin.model.ajax import DEFAULT_PAGE_SIZE, AjaxModelLoader
 from peewee import fn
 
 
+def _label(obj):
+    """Names repeat across 100,000 grids (第一网格): show the code as well."""
+    code = getattr(obj, "code", None)
+    return f"{obj} ({code})" if code else str(obj)
+
+
 class QueryLoader(AjaxModelLoader):
     def __init__(self, name, model, fields, query=None, label=None, **options):
         super().__init__(name, options)
         self.model = model
         self.fields = [getattr(model, f) if isinstance(f, str) else f for f in fields]
         self.query = query or (lambda: model.select())
-        self.label = label or str
+        self.label = label or _label
 
     def format(self, obj):
         if obj is None:

@@ -11,15 +11,16 @@ It fixes Flask-Admin 2.2's peewee pitfalls (DESIGN.md) once:
 - URL parameters a user edited (page, sort) never cause a 500.
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from babel.dates import format_skeleton, format_time
 from flask import abort, flash, redirect, request, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee import filters as pw_filters
 from flask_admin.model import typefmt
-from flask_babel import format_date, format_datetime, format_decimal, gettext, lazy_gettext, ngettext
+from flask_babel import format_decimal, get_locale, get_timezone, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 from markupsafe import Markup
 from peewee import ForeignKeyField, IntegrityError
@@ -34,6 +35,13 @@ from .i18n import choices
 from .labels import FIELD_LABELS, MODEL_NAMES
 
 MAX_PAGE = 50_000
+
+
+def format_local_datetime(value):
+    """A stored UTC time in the configured zone, in the locale's numeric form
+    (2026/11/21 18:24 in Simplified Chinese, 11/21/2026 6:24 PM in English)."""
+    local = value.replace(tzinfo=UTC).astimezone(get_timezone())
+    return f"{format_skeleton('yMd', local, locale=get_locale())} {format_time(local, 'short', locale=get_locale())}"
 
 
 def _format_bool(view, value, name=None):
@@ -51,8 +59,8 @@ TYPE_FORMATTERS.update({
     int: _format_number,
     float: _format_number,
     Decimal: _format_number,
-    datetime: lambda view, value, name=None: format_datetime(value, "yyyy-MM-dd HH:mm"),
-    date: lambda view, value, name=None: format_date(value, "yyyy-MM-dd"),
+    datetime: lambda view, value, name=None: format_local_datetime(value),
+    date: lambda view, value, name=None: format_skeleton("yMd", value, locale=get_locale()),
 })
 
 
