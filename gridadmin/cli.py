@@ -9,23 +9,55 @@ from .services import users
 from .services.errors import RuleError
 
 
+def _read_password(password, password_stdin):
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return password or click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
 @click.command("create-user")
 @with_appcontext
 @click.argument("username")
+@click.option("--role", type=click.Choice(users.ROLE_NAMES), default="admin", show_default=True)
+@click.option("--grid", "grid_code", help="Grid node code (centre, secretary, worker, viewer).")
+@click.option("--department", "department_code", help="Department code (department).")
+@click.option("--team", "team_name", help="Volunteer team name (volunteer).")
 @click.option("--password", help="The new user's password (at least 8 characters).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--display-name", default=None)
-def create_user_command(username, password, password_stdin, display_name):
-    """Create a user who can log in."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    if not password:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+def create_user_command(username, role, grid_code, department_code, team_name, password, password_stdin,
+                        display_name):
+    """Create a user who can log in, with a role and its binding."""
+    password = _read_password(password, password_stdin)
     try:
-        users.create_user(username, password, display_name=display_name)
+        binding = users.find_binding(grid_code, department_code, team_name)
+        users.create_user(username, password, display_name=display_name, role=role, **binding)
     except RuleError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"created user {username}")
+    click.echo(f"created user {username} ({role})")
+
+
+@click.command("set-password")
+@with_appcontext
+@click.argument("username")
+@click.option("--password", help="The new password (at least 8 characters).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def set_password_command(username, password, password_stdin):
+    """Set a user's password; their existing sessions end."""
+    from .models import User, db
+    from .services import audit
+
+    user = User.get_or_none(User.username == username)
+    if user is None:
+        raise click.ClickException(f"no user named {username}")
+    password = _read_password(password, password_stdin)
+    try:
+        with db.atomic():
+            users.set_password(user, password)
+            audit.record("password", obj=user, username="(cli)", address="cli")
+    except RuleError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"password changed for {username}")
 
 
 @click.command("seed-demo")
@@ -37,11 +69,15 @@ def seed_demo_command(ticket_count, grid_count, seed):
     """Fill the database with a realistic demo district."""
     from .services import demo
 
-    summary = demo.seed(tickets=ticket_count, grids=grid_count, seed=seed, echo=click.echo)
+    try:
+        summary = demo.seed(tickets=ticket_count, grids=grid_count, seed=seed, echo=click.echo)
+    except RuleError as error:
+        raise click.ClickException(str(error)) from None
     for name, count in summary.items():
         click.echo(f"{name}: {count}")
 
 
 def init_app(app):
     app.cli.add_command(create_user_command)
+    app.cli.add_command(set_password_command)
     app.cli.add_command(seed_demo_command)

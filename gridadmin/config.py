@@ -34,4 +34,5 @@ def load_config(instance_path):
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("GRIDADMIN_HTTPS", "") == "1",
+        "PROXIES": int(os.environ.get("GRIDADMIN_PROXIES", "0") or 0),
     }

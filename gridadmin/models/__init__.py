@@ -1,5 +1,6 @@
 """peewee models. No Flask imports here (see DESIGN.md, layers)."""
 
+from .audit import AuditLog, LoginAttempt
 from .base import BaseModel, db, utcnow
 from .grid import Grid, Worker
 from .lookups import Category, Department, Source
@@ -9,10 +10,9 @@ from .ticket import Ticket
 from .user import User
 from .volunteer import ServiceRecord, Volunteer, VolunteerTeam
 
-# Resolve the deferred Grid.leader -> Worker key.
 ALL_MODELS = [
     Category, Source, Department, Grid, Worker, PartyOrg, PartyMember,
-    VolunteerTeam, Volunteer, ServiceRecord, Meeting, MeetingItem, Ticket, User,
+    VolunteerTeam, Volunteer, ServiceRecord, Meeting, MeetingItem, Ticket, User, AuditLog, LoginAttempt,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS", "BaseModel", "db", "utcnow"]

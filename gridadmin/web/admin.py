@@ -11,6 +11,7 @@ from .views.grid import GridView, WorkerView
 from .views.lookups import CategoryView, DepartmentView, SourceView
 from .views.meeting import MeetingView
 from .views.party import PartyMemberView, PartyOrgView
+from .views.system import AccountView, AuditLogView, LoginAttemptView, PermissionMatrixView, UserView
 from .views.ticket import TicketView
 from .views.volunteer import ServiceRecordView, VolunteerTeamView, VolunteerView
 
@@ -36,6 +37,7 @@ def init_app(app):
         theme=Bootstrap4Theme(base_template="admin/gridadmin_base.html", fluid=True),
     )
     grids, party, volunteers, lookups = _l("Grids"), _l("Party building"), _l("Volunteers"), _l("Lookup tables")
+    system = _l("System")
     admin.add_view(TicketView(category=None))
     admin.add_view(GridView(category=grids))
     admin.add_view(WorkerView(category=grids))
@@ -48,4 +50,9 @@ def init_app(app):
     admin.add_view(CategoryView(category=lookups))
     admin.add_view(SourceView(category=lookups))
     admin.add_view(DepartmentView(category=lookups))
+    admin.add_view(UserView(category=system))
+    admin.add_view(AuditLogView(category=system))
+    admin.add_view(LoginAttemptView(category=system))
+    admin.add_view(PermissionMatrixView(name=_l("Permissions"), endpoint="permissions", category=system))
+    admin.add_view(AccountView(name=_l("Change password"), endpoint="account", url="account"))
     return admin

@@ -1,4 +1,5 @@
-"""Logging in and out (Flask-Login), and CSRF on every form (Flask-WTF)."""
+"""Logging in and out (Flask-Login), changing one's password, CSRF on every
+form (Flask-WTF) and the security headers."""
 
 from urllib.parse import urlparse
 
@@ -8,15 +9,22 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..models import User
-from ..services import users
+from ..models import User, db
+from ..services import audit, logins, users
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+LOGIN_FAILURES = {
+    "bad_password": _l("Wrong username or password."),
+    "locked": _l("Too many failed logins: this account is locked for %(minutes)s minutes. Try again later."),
+    "inactive": _l("This account is disabled. Ask your administrator."),
+}
 
 
 class LoginForm(FlaskForm):
@@ -24,12 +32,30 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(_l("New password"), validators=[
+        DataRequired(), Length(min=users.MIN_PASSWORD_LENGTH, max=256)])
+    confirm = PasswordField(_l("Repeat the new password"), validators=[
+        DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))])
+
+
 @login_manager.user_loader
-def load_user(user_id):
+def load_user(session_id):
+    """The session names the user and the session version it began with; a
+    password change or deactivation bumps the version and ends it."""
     try:
-        return User.get_or_none((User.id == int(user_id)) & (User.active == True))  # noqa: E712
-    except (TypeError, ValueError):
+        user_id, version = (int(part) for part in session_id.split(":"))
+    except (AttributeError, TypeError, ValueError):
         return None
+    user = User.get_or_none(User.id == user_id)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
+
+
+def client_address():
+    return request.remote_addr or ""
 
 
 def _safe_next(target):
@@ -48,17 +74,19 @@ def login():
         return redirect(url_for("admin.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = users.authenticate(form.username.data, form.password.data)
+        user, result = logins.attempt(form.username.data, form.password.data, client_address())
         if user is not None:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("admin.index"))
-        flash(gettext("Wrong username or password."), "error")
+        flash(LOGIN_FAILURES[result] % {"minutes": logins.LOCK_MINUTES}, "error")
     return render_template("login.html", form=form)
 
 
-@bp.route("/logout", methods=["GET", "POST"])
+@bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    with db.atomic():
+        audit.record("logout", user=current_user, address=client_address())
     logout_user()
     flash(gettext("You have logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -73,12 +101,17 @@ def init_app(app):
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.session_protection = "basic"
     csrf.init_app(app)
     app.register_blueprint(bp)
+    if app.config.get("PROXIES"):
+        # Behind N reverse proxies, take the client address from X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"], x_proto=app.config["PROXIES"])
 
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
         return response

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from babel.dates import format_skeleton, format_time
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee import filters as pw_filters
@@ -26,9 +26,10 @@ from markupsafe import Markup
 from peewee import ForeignKeyField, IntegrityError
 
 from ..models import db
-from ..services import records
+from ..services import audit, permissions, records, scope
 from ..services.errors import InUse, RuleError
 from .ajax import QueryLoader
+from .auth import client_address
 from .filters import LookupFilter
 from .forms import AdminForm, InlineRows, ModelConverter
 from .i18n import choices
@@ -90,6 +91,9 @@ class BaseModelView(ModelView):
     # previous/next instead of a total. Small lookup lists turn it back on.
     simple_list_pager = True
     column_display_pk = False
+    details_template = "admin/gridadmin_details.html"
+    export_types = ["csv"]
+    export_max_rows = 100_000
     column_default_sort = ("id", True)
     action_disallowed_list = []
     # Foreign keys picked by an ajax lookup: {field name: (fields searched)}.
@@ -111,23 +115,91 @@ class BaseModelView(ModelView):
         kwargs.setdefault("name", MODEL_NAMES.get(model))
         super().__init__(model, **kwargs)
 
-    # --- access -----------------------------------------------------------
+    # --- access: Django-style has_*_permission hooks over the one matrix ---
+
+    # Which action each Flask-Admin page is (anything else needs "view").
+    PAGE_ACTIONS = {
+        "create_view": permissions.CREATE,
+        "edit_view": permissions.EDIT,
+        "delete_view": permissions.DELETE,
+        "export": permissions.EXPORT,
+    }
+
+    def has_permission(self, action, obj=None):
+        user = current_user._get_current_object() if has_request_context() else None
+        if obj is None:
+            return permissions.allowed(user, self.endpoint, action)
+        return permissions.allowed_on(user, self.endpoint, action, obj)
 
     def is_accessible(self):
-        return current_user.is_authenticated
+        return current_user.is_authenticated and self.has_permission(permissions.VIEW)
 
     def inaccessible_callback(self, name, **kwargs):
+        if current_user.is_authenticated:
+            abort(403)
         return redirect(url_for("auth.login", next=request.full_path))
+
+    def _handle_view(self, name, **kwargs):
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+        if name == "ajax_lookup":
+            # Lookups serve forms: only for those who may fill one in.
+            if not (self.has_permission(permissions.CREATE) or self.has_permission(permissions.EDIT)):
+                abort(403)
+        elif name in self.PAGE_ACTIONS and not self.has_permission(self.PAGE_ACTIONS[name]):
+            abort(403)
+        return None
+
+    # Flask-Admin reads these flags to show buttons and guard its pages.
+    can_create = property(lambda self: self.has_permission(permissions.CREATE))
+    can_edit = property(lambda self: self.has_permission(permissions.EDIT))
+    can_delete = property(lambda self: self.has_permission(permissions.DELETE))
+    can_export = property(lambda self: self.has_permission(permissions.EXPORT))
+
+    # --- columns a role may not see (party members' details for grid workers)
+
+    def _visible(self, columns):
+        allowed = permissions.visible_columns(current_user, self.endpoint) if has_request_context() else None
+        return columns if allowed is None else [c for c in columns if c[0] in allowed]
+
+    _list_columns = property(lambda self: self._visible(self._all_list_columns),
+                             lambda self, value: setattr(self, "_all_list_columns", value))
+    _details_columns = property(lambda self: self._visible(self._all_details_columns),
+                                lambda self, value: setattr(self, "_all_details_columns", value))
+    _export_columns = property(lambda self: self._visible(self._all_export_columns),
+                               lambda self, value: setattr(self, "_all_export_columns", value))
+
+    @property
+    def _search_fields(self):
+        allowed = permissions.visible_columns(current_user, self.endpoint) if has_request_context() else None
+        fields = self._all_search_fields
+        return fields if allowed is None else [f for f in fields if f.name in allowed]
+
+    @_search_fields.setter
+    def _search_fields(self, value):
+        self._all_search_fields = value
+
+    def _filter_allowed(self, flt):
+        allowed = permissions.visible_columns(current_user, self.endpoint)
+        column = getattr(flt, "column", None)
+        return allowed is None or getattr(column, "name", None) in allowed
 
     # --- queries: the list and every single-record path share get_query() -
 
     def get_query(self):
-        return self.model.select()
+        return scope.visible(self.model, current_user)
+
+    def search_placeholder(self):
+        """What the search box searches, by label (the peewee backend said "None")."""
+        names = [name if isinstance(name, str) else name.name for name in self.column_searchable_list or ()]
+        return gettext(", ").join(str(self.get_column_name(name)) for name in names)
 
     def lookup_query_for(self, name):
-        """The rows an ajax lookup for foreign key ``name`` may offer."""
+        """The rows an ajax lookup for foreign key ``name`` may offer: the
+        related model within the user's scope (also what a POST may name)."""
         rel_model = getattr(self.model, name).rel_model
-        return lambda: rel_model.select()
+        return lambda: scope.visible(rel_model, current_user)
 
     def get_one(self, id):
         try:
@@ -136,7 +208,10 @@ class BaseModelView(ModelView):
             abort(404)
         obj = self.get_query().where(self.model.id == pk).first()
         if obj is None:
-            abort(404)
+            abort(404)  # out of scope looks exactly like missing
+        action = self.PAGE_ACTIONS.get((request.endpoint or "").rsplit(".", 1)[-1])
+        if action in (permissions.EDIT, permissions.DELETE) and not self.has_permission(action, obj):
+            abort(403)
         return obj
 
     def _get_list_extra_args(self):
@@ -148,21 +223,39 @@ class BaseModelView(ModelView):
         return args
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        # A filter on a column the role may not see would reveal it: ignore it.
+        filters = [f for f in filters or () if self._filter_allowed(self._filters[f[0]])]
         count, query = super().get_list(page, sort_column, sort_desc, search, filters,
                                          execute=False, page_size=page_size)
-        if not execute:
-            return count, query
+        if not execute:  # export: stream in batches, related rows loaded per batch
+            return count, self._batches(query, self._export_columns)
+        return count, self._page(query, self._list_columns)
+
+    def _page(self, query, columns):
         # Ids first: a deep page walks an index, not whole rows.
         ids = [row[0] for row in query.select(self.model.id).tuples()]
         by_id = {obj.id: obj for obj in self.model.select().where(self.model.id.in_(ids))} if ids else {}
         rows = [by_id[i] for i in ids if i in by_id]
-        self.load_related(rows)
+        self.load_related(rows, columns)
         self.decorate_rows(rows)
-        return count, rows
+        return rows
 
-    def load_related(self, rows):
-        """One query per foreign key shown in the list, instead of one a row."""
-        for name, _label in self._list_columns:
+    def _batches(self, query, columns, size=500):
+        offset = 0
+        limit = query._limit
+        while True:
+            take = size if limit is None else min(size, limit - offset)
+            if take <= 0:
+                return
+            rows = self._page(query.limit(take).offset((query._offset or 0) + offset), columns)
+            yield from rows
+            if len(rows) < take:
+                return
+            offset += take
+
+    def load_related(self, rows, columns=None):
+        """One query per foreign key shown, instead of one a row."""
+        for name, _label in columns if columns is not None else self._list_columns:
             field = self.model._meta.fields.get(name)
             if not isinstance(field, ForeignKeyField):
                 continue
@@ -191,12 +284,22 @@ class BaseModelView(ModelView):
         return super().scaffold_filters(name)
 
     def _get_filter_groups(self):
-        for group in (self._filter_groups or {}).values():
-            for item in group.filters:
+        groups = super()._get_filter_groups()
+        if not groups:
+            return groups
+        shown = {}
+        for label, items in groups.items():
+            kept = []
+            for item in items:
                 flt = self._filters[item["index"]]
-                if isinstance(flt, LookupFilter):
-                    item["options"] = flt.get_options(self) or None
-        return super()._get_filter_groups()
+                if not self._filter_allowed(flt):
+                    continue
+                if isinstance(flt, LookupFilter):  # admins edit these tables: read them now
+                    item = {**item, "options": [(k, str(v)) for k, v in flt.get_options(self) or ()] or None}
+                kept.append(item)
+            if kept:
+                shown[label] = kept
+        return shown
 
     # --- saving: one transaction, rules shown on the form -----------------
 
@@ -205,15 +308,42 @@ class BaseModelView(ModelView):
         records.check_unique(obj)
         obj.save(force_insert=is_created)
 
+    def _restrict_form(self, form):
+        """Drop the fields a role may not edit or that come from its binding."""
+        editable = permissions.editable_fields(current_user, self.endpoint)
+        forced = permissions.forced_fields(current_user, self.endpoint)
+        for name in list(form._fields):
+            if name == "csrf_token":
+                continue
+            if name in forced or (editable is not None and name not in editable):
+                del form[name]
+        return form
+
+    def create_form(self, obj=None):
+        return self._restrict_form(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._restrict_form(super().edit_form(obj))
+
     def _save(self, form, obj, is_created):
+        user = current_user._get_current_object()
+        before = {} if is_created else audit.snapshot(obj)
         try:
             with db.atomic():
                 form.populate_obj(obj)
+                for field, source in permissions.forced_fields(user, self.endpoint).items():
+                    setattr(obj, f"{field}_id", getattr(user, f"{source}_id"))
                 self._on_model_change(form, obj, is_created)
                 self.save_record(obj, is_created)
                 for field in form._fields.values():
                     if isinstance(field, InlineRows):
                         field.save_related(obj)
+                # A record may only be saved where its author can see it: a
+                # POST naming a grid, team or org out of scope changes nothing.
+                if not scope.can_see(user, obj):
+                    raise RuleError("You can only save records within your own part of the grid.")
+                audit.record("create" if is_created else "update", user=user, address=client_address(),
+                             obj=obj, changes=audit.diff(before, audit.snapshot(obj)))
         except InUse as error:
             flash(in_use_message(error), "error")
             return False
@@ -237,10 +367,23 @@ class BaseModelView(ModelView):
 
     # --- deleting: never a silent cascade ---------------------------------
 
+    def _delete(self, objs):
+        """Delete all or none, each one audited with what it held."""
+        user = current_user._get_current_object()
+        with db.atomic():
+            for obj in objs:
+                if not self.has_permission(permissions.DELETE, obj):
+                    abort(403)
+                self.on_model_delete(obj)
+                before = audit.snapshot(obj)
+                records.delete_record(obj)
+                audit.record("delete", user=user, address=client_address(), obj=obj,
+                             changes=audit.diff(before, {}))
+        return len(objs)
+
     def delete_model(self, model):
         try:
-            self.on_model_delete(model)
-            records.delete_record(model)
+            self._delete([model])
         except InUse as error:
             flash(in_use_message(error), "error")
             return False
@@ -255,12 +398,21 @@ class BaseModelView(ModelView):
             abort(404)
         objs = list(self.get_query().where(self.model.id.in_(pks)))
         try:
-            count = records.delete_records(objs)
+            count = self._delete(objs)
         except InUse as error:
             flash(in_use_message(error) + " " + gettext("Nothing was deleted."), "error")
             return
         flash(ngettext("Record was successfully deleted.", "%(count)s records were successfully deleted.",
                        count, count=count), "success")
+
+
+    # --- export: audited, scoped like the list --------------------------------
+
+    def _export_csv(self, return_url):
+        with db.atomic():
+            audit.record("export", user=current_user._get_current_object(), address=client_address(),
+                         changes={"view": [None, self.endpoint]})
+        return super()._export_csv(return_url)
 
 
 class InlineConverter(ModelView.inline_model_form_converter):

@@ -5,6 +5,7 @@ import os
 from urllib.parse import urlparse
 
 import flask_admin.babel
+import flask_wtf.i18n
 from flask import Blueprint, current_app, redirect, request
 from flask_babel import Babel, Domain, get_locale, lazy_gettext
 
@@ -33,9 +34,9 @@ def select_timezone():
 def switch_locale(code):
     """Remember the chosen language for a year, then go back where we were."""
     target = request.args.get("next") or request.referrer or "/admin/"
-    # Only local paths: never an open redirect.
+    # Only local paths: never an open redirect (browsers read "/\\host" as "//host").
     parsed = urlparse(target)
-    if parsed.scheme or parsed.netloc or not target.startswith("/"):
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or "\\" in target:
         target = "/admin/"
     response = redirect(target)
     if code in LOCALES:
@@ -48,7 +49,20 @@ def choices(pairs):
     return [(value, lazy_gettext(label)) for value, label in pairs]
 
 
+class AdminDomain(flask_admin.babel.CustomDomain):
+    """Flask-Admin's own strings from our complete catalogue. Flask-Admin's
+    domain adds our directory only inside an admin view, merges its stale
+    shipped catalogue last (so it wins), and caches by locale alone: the first
+    page rendered decided for the whole process. Here ours always wins."""
+
+    @property
+    def translation_directories(self):
+        return [flask_admin.babel.translations.__path__[0], TRANSLATIONS]
+
+
 def init_app(app):
+    flask_admin.babel.domain.__class__ = AdminDomain
+    flask_admin.babel.domain.cache.clear()
     Babel(
         app,
         default_locale=DEFAULT_LOCALE,
@@ -59,5 +73,7 @@ def init_app(app):
     # Flask-Admin looks WTForms' messages up in WTForms' own catalogue, which
     # has no zh_Hans_CN; point it at ours (a module global read at call time).
     flask_admin.babel.wtforms_domain = Domain(TRANSLATIONS, domain="wtforms")
+    # Flask-WTF forms (login) too: WTForms' catalogue maps zh_Hant_TW to Simplified "zh".
+    flask_wtf.i18n.messages_path = lambda: TRANSLATIONS
     app.register_blueprint(bp)
     app.jinja_env.globals.update(gridadmin_locales=LOCALES, get_locale=get_locale)

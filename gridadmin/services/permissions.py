@@ -1,0 +1,105 @@
+"""Who may do what: the whole role × view × action matrix, in one place.
+
+Views are named by their Flask-Admin endpoint (the model name in lower
+case). ``view`` covers the list and details pages; scope (which rows) is
+``services.scope``'s business, this module says which actions.
+"""
+
+VIEW, CREATE, EDIT, DELETE, EXPORT = "view", "create", "edit", "delete", "export"
+ACTIONS = (VIEW, CREATE, EDIT, DELETE, EXPORT)
+ALL = frozenset(ACTIONS)
+READ = frozenset({VIEW})
+
+SIX_KINDS = ("grid", "worker", "partyorg", "partymember", "volunteerteam", "volunteer", "servicerecord",
+             "meeting", "ticket")
+LOOKUPS = ("category", "source", "department")
+SYSTEM = ("user", "auditlog", "loginattempt")
+VIEWS = SIX_KINDS + LOOKUPS + SYSTEM
+
+
+def _actions(*names):
+    return frozenset(names)
+
+
+MATRIX = {
+    "admin": {**{v: ALL for v in SIX_KINDS + LOOKUPS + ("user",)},
+              "auditlog": _actions(VIEW, EXPORT), "loginattempt": _actions(VIEW, EXPORT)},
+    "centre": {v: ALL for v in SIX_KINDS},
+    "secretary": {
+        "grid": _actions(VIEW, CREATE, EDIT, DELETE),
+        "worker": _actions(VIEW, CREATE, EDIT),
+        "partyorg": _actions(VIEW, CREATE, EDIT, DELETE),
+        "partymember": _actions(VIEW, CREATE, EDIT),
+        "volunteerteam": _actions(VIEW, CREATE, EDIT, DELETE),
+        "volunteer": _actions(VIEW, CREATE, EDIT),
+        "servicerecord": _actions(VIEW, CREATE, EDIT, DELETE),
+        "meeting": _actions(VIEW, CREATE, EDIT, DELETE),
+        "ticket": _actions(VIEW, EDIT),
+    },
+    "worker": {
+        "grid": READ, "worker": READ, "partyorg": READ, "partymember": READ, "volunteerteam": READ,
+        "meeting": READ, "ticket": _actions(VIEW, CREATE, EDIT),
+    },
+    "department": {"ticket": _actions(VIEW, EDIT)},
+    "volunteer": {"volunteerteam": READ, "volunteer": READ, "servicerecord": _actions(VIEW, CREATE, EDIT)},
+    "viewer": {v: READ for v in SIX_KINDS},
+}
+
+# Edits limited to the user's own records: (role, view) -> the record's field
+# that must name the user's own person.
+OWN_RECORDS = {
+    ("worker", "ticket"): ("reporter_id", "worker_id"),
+    ("volunteer", "servicerecord"): ("volunteer_id", "volunteer_id"),
+}
+
+# Columns a role may see of a view (None: all). Grid workers see party
+# members' names and organisations only, never their personal details.
+VISIBLE_COLUMNS = {
+    ("worker", "partymember"): frozenset({"name", "org"}),
+}
+
+# Form fields a role may edit (None: all the form has).
+EDITABLE_FIELDS = {
+    ("department", "ticket"): frozenset({"status", "resolution"}),
+}
+
+# Form fields filled from the user's own binding instead of typed.
+FORCED_FIELDS = {
+    ("worker", "ticket"): {"reporter": "worker"},
+    ("volunteer", "servicerecord"): {"volunteer": "volunteer", "team": "team"},
+}
+
+
+def actions(role, view):
+    return MATRIX.get(role, {}).get(view, frozenset())
+
+
+def allowed(user, view, action):
+    """May ``user`` take ``action`` on ``view`` at all (before looking at a record)?"""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    return action in actions(user.role, view)
+
+
+def allowed_on(user, view, action, obj):
+    """May ``user`` take ``action`` on this record (already known to be in scope)?"""
+    if not allowed(user, view, action):
+        return False
+    own = OWN_RECORDS.get((user.role, view))
+    if own and action in (EDIT, DELETE):
+        record_field, user_field = own
+        mine = getattr(user, user_field)
+        return mine is not None and getattr(obj, record_field) == mine
+    return True
+
+
+def visible_columns(user, view):
+    return VISIBLE_COLUMNS.get((getattr(user, "role", None), view))
+
+
+def editable_fields(user, view):
+    return EDITABLE_FIELDS.get((getattr(user, "role", None), view))
+
+
+def forced_fields(user, view):
+    return FORCED_FIELDS.get((getattr(user, "role", None), view), {})

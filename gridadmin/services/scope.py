@@ -1,0 +1,97 @@
+"""Data scope: which rows a user may see. Everything else asks here.
+
+A user is bound to one node of the grid tree and sees its whole subtree
+(centre, secretary, worker, viewer), or to a department (the tickets
+dispatched to it), or to a volunteer team (that team). Administrators see
+everything; a user with no binding sees nothing.
+"""
+
+from peewee import SQL
+
+from ..models import (
+    AuditLog,
+    Category,
+    Department,
+    Grid,
+    LoginAttempt,
+    Meeting,
+    MeetingItem,
+    PartyMember,
+    PartyOrg,
+    ServiceRecord,
+    Source,
+    Ticket,
+    User,
+    Volunteer,
+    VolunteerTeam,
+    Worker,
+)
+from . import trees
+
+NOTHING = SQL("1 = 0")
+GRID_ROLES = {"centre", "secretary", "worker", "viewer"}
+# Small tables everyone reads (form drop-downs, filters).
+SHARED = {Category, Source, Department}
+
+
+def _grid_ids(user):
+    grid = Grid.get_or_none(Grid.id == user.grid_id) if user.grid_id else None
+    if grid is None:
+        return None
+    return Grid.select(Grid.id).where(trees.subtree_clause(Grid, grid.path))
+
+
+def condition(model, user):
+    """The WHERE clause limiting ``model`` to ``user``'s rows, or None for all."""
+    role = getattr(user, "role", None)
+    if role == "admin":
+        return None
+    if model in SHARED:
+        return None
+    if model in (User, AuditLog, LoginAttempt):
+        return NOTHING
+    if role in GRID_ROLES:
+        grids = _grid_ids(user)
+        if grids is None:
+            return NOTHING
+        by_grid = {
+            Grid: lambda: Grid.id.in_(grids),
+            Worker: lambda: Worker.grid.in_(grids),
+            PartyOrg: lambda: PartyOrg.grid.in_(grids),
+            PartyMember: lambda: PartyMember.org.in_(PartyOrg.select(PartyOrg.id).where(PartyOrg.grid.in_(grids))),
+            VolunteerTeam: lambda: VolunteerTeam.grid.in_(grids),
+            Volunteer: lambda: Volunteer.team.in_(VolunteerTeam.select(VolunteerTeam.id).where(VolunteerTeam.grid.in_(grids))),
+            ServiceRecord: lambda: ServiceRecord.team.in_(VolunteerTeam.select(VolunteerTeam.id).where(VolunteerTeam.grid.in_(grids))),
+            Meeting: lambda: Meeting.grid.in_(grids),
+            MeetingItem: lambda: MeetingItem.meeting.in_(Meeting.select(Meeting.id).where(Meeting.grid.in_(grids))),
+            Ticket: lambda: Ticket.grid.in_(grids),
+        }
+        rule = by_grid.get(model)
+        return rule() if rule else NOTHING
+    if role == "department" and user.department_id:
+        return Ticket.department == user.department_id if model is Ticket else NOTHING
+    if role == "volunteer" and user.team_id:
+        by_team = {
+            VolunteerTeam: VolunteerTeam.id == user.team_id,
+            Volunteer: Volunteer.team == user.team_id,
+            ServiceRecord: ServiceRecord.team == user.team_id,
+        }
+        return by_team.get(model, NOTHING)
+    return NOTHING
+
+
+def visible(model, user):
+    """``model.select()`` limited to what ``user`` may see."""
+    clause = condition(model, user)
+    query = model.select()
+    return query if clause is None else query.where(clause)
+
+
+def restrict(query, model, user):
+    clause = condition(model, user)
+    return query if clause is None else query.where(clause)
+
+
+def can_see(user, obj):
+    model = type(obj)
+    return restrict(model.select(model.id), model, user).where(model.id == obj.id).exists()

@@ -1,0 +1,170 @@
+"""系统: users, the audit log, the login log and the permission matrix."""
+
+import json
+
+from flask import flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user
+from markupsafe import Markup
+from wtforms import PasswordField
+from wtforms.validators import Length, Optional
+
+from ...models import AuditLog, LoginAttempt, User, db
+from ...services import audit, permissions, users
+from ...services.errors import RuleError
+from ..auth import PasswordForm, client_address
+from ..base import BaseModelView
+from ..i18n import choices
+from ..labels import FIELD_LABELS, MODEL_NAMES
+
+
+class UserView(BaseModelView):
+    simple_list_pager = False
+    column_list = ("username", "display_name", "role", "grid", "department", "team", "active", "last_login_at")
+    column_details_list = ("username", "display_name", "role", "grid", "department", "team", "worker",
+                           "volunteer", "active", "created_at", "last_login_at")
+    column_export_list = column_list
+    column_searchable_list = ("username", "display_name")
+    column_sortable_list = ("username", "role", "last_login_at")
+    column_default_sort = ("username", False)
+    column_filters = (User.role, User.active)
+    form_columns = ("username", "display_name", "role", "grid", "department", "team", "worker", "volunteer",
+                    "active")
+    form_extra_fields = {
+        "new_password": PasswordField(_l("New password"), validators=[Optional(), Length(min=users.MIN_PASSWORD_LENGTH, max=256)],
+                                      description=_l("Leave blank to keep the current password.")),
+    }
+    form_create_rules = None
+    ajax_lookups = {"grid": ("code", "name"), "team": ("name",), "worker": ("name", "mobile"),
+                    "volunteer": ("name", "mobile")}
+
+    def __init__(self, **kwargs):
+        super().__init__(User, **kwargs)
+
+    def on_model_change(self, form, obj, is_created):
+        users.check_binding(obj)
+        password = form.new_password.data
+        if is_created:
+            if not password:
+                raise RuleError("The password must have at least %(n)s characters.", field="new_password",
+                                n=users.MIN_PASSWORD_LENGTH)
+            obj.password_hash = users.hash_password(password)
+        elif password:
+            obj.password_hash = users.hash_password(password)
+            obj.session_version = (obj.session_version or 0) + 1  # ends the user's sessions
+        elif not obj.active:
+            obj.session_version = (obj.session_version or 0) + 1
+
+
+def _changes(view, context, model, name):
+    if not model.changes:
+        return ""
+    rows = [Markup("<tr><td>{}</td><td>{}</td><td>{}</td></tr>").format(
+        FIELD_LABELS.get(field, field), "" if before is None else before, "" if after is None else after)
+        for field, (before, after) in json.loads(model.changes).items()]
+    return Markup('<table class="table table-sm mb-0"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>'
+                  '<tbody>{}</tbody></table>').format(gettext("Field"), gettext("Before"), gettext("After"),
+                                                      Markup("").join(rows))
+
+
+def _model_name(view, context, model, name):
+    names = {m.__name__: label for m, label in MODEL_NAMES.items()}
+    return names.get(model.model, model.model or "")
+
+
+class ReadOnlyLogView(BaseModelView):
+    """Append-only logs: nobody edits or deletes them through the app."""
+
+    can_create = False
+    can_edit = False
+    can_delete = False
+    column_default_sort = ("at", True)
+    action_disallowed_list = ["delete"]
+
+
+class AuditLogView(ReadOnlyLogView):
+    column_list = ("at", "username", "address", "action", "model", "record_id")
+    column_details_list = ("at", "username", "address", "action", "model", "record_id", "changes")
+    column_export_list = ("at", "username", "address", "action", "model", "record_id", "changes")
+    column_searchable_list = ("username", "address")
+    column_sortable_list = ("at", "username", "action")
+    column_filters = (AuditLog.action, AuditLog.model, AuditLog.record_id, AuditLog.username)
+    column_formatters = {"model": _model_name}
+    column_formatters_detail = {"model": _model_name, "changes": _changes}
+
+    def __init__(self, **kwargs):
+        super().__init__(AuditLog, **kwargs)
+
+    def get_query(self):
+        """``?record=Ticket:12``: one record's history, linked from its details page."""
+        query = super().get_query()
+        model_name, _, record_id = request.args.get("record", "").partition(":")
+        if model_name and record_id.isdigit():
+            query = query.where((AuditLog.model == model_name) & (AuditLog.record_id == int(record_id)))
+        return query
+
+
+class LoginAttemptView(ReadOnlyLogView):
+    column_list = ("at", "username", "address", "success", "result")
+    column_searchable_list = ("username", "address")
+    column_sortable_list = ("at", "username", "address")
+    column_filters = (LoginAttempt.success, LoginAttempt.result, LoginAttempt.username, LoginAttempt.address)
+
+    def __init__(self, **kwargs):
+        super().__init__(LoginAttempt, **kwargs)
+
+
+class PermissionMatrixView(BaseView):
+    """The role × view × action matrix, read-only, as the code holds it."""
+
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.role == "admin"
+
+    def inaccessible_callback(self, name, **kwargs):
+        return redirect(url_for("auth.login"))
+
+    @expose("/")
+    def index(self):
+        roles = [(value, label) for value, label in choices(User.role.choices)]
+        views = [(endpoint, self.admin_label(endpoint)) for endpoint in permissions.VIEWS]
+        action_labels = {
+            permissions.VIEW: _l("View"), permissions.CREATE: _l("Create"), permissions.EDIT: _l("Edit"),
+            permissions.DELETE: _l("Delete"), permissions.EXPORT: _l("Export"),
+        }
+        return self.render("admin/permissions.html", roles=roles, views=views, permissions=permissions,
+                           action_labels=action_labels)
+
+    def admin_label(self, endpoint):
+        for view in self.admin._views:
+            if getattr(view, "endpoint", None) == endpoint:
+                return view.name
+        return endpoint
+
+
+class AccountView(BaseView):
+    """The user's own password, linked from the navbar rather than the menu."""
+
+    def is_accessible(self):
+        return current_user.is_authenticated
+
+    def is_visible(self):
+        return False
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        form = PasswordForm()
+        if form.validate_on_submit():
+            try:
+                with db.atomic():
+                    user = users.change_own_password(current_user._get_current_object(),
+                                                     form.current_password.data, form.new_password.data)
+                    audit.record("password", user=user, address=client_address(), obj=user)
+            except RuleError as error:
+                form[error.field or "current_password"].errors.append(gettext(error.message, **error.params))
+            else:
+                login_user(user)  # this session goes on with the new version; the others end
+                flash(gettext("Your password has been changed. Other sessions have been logged out."), "success")
+                return redirect(url_for("admin.index"))
+        return self.render("password.html", form=form)
