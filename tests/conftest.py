@@ -3,13 +3,15 @@ named by GRIDADMIN_TEST_DATABASE_URL (CI runs the suite again on PostgreSQL)."""
 
 import os
 import re
+import shutil
 
 import pytest
 from peewee import PostgresqlDatabase
 
 from gridadmin import create_app
 from gridadmin import db as dbmod
-from gridadmin.models import db
+from gridadmin.models import ALL_MODELS, User, db
+from gridadmin.services.users import hash_password
 
 TEST_DB_URL = os.environ.get("GRIDADMIN_TEST_DATABASE_URL")
 
@@ -25,25 +27,80 @@ def _reset_server_database(database):
         database.execute_sql("SET FOREIGN_KEY_CHECKS = 1")
 
 
-@pytest.fixture
-def app(tmp_path):
-    url = TEST_DB_URL or f"sqlite:///{tmp_path}/test.db"
-    app = create_app({
-        "TESTING": True,
-        "DATABASE_URL": url,
-        "SECRET_KEY": "test-secret",
-        "ADMIN_PASSWORD": "admin-pass-1",
-    })
-    if TEST_DB_URL:
-        db.connect(reuse_if_open=True)
-        _reset_server_database(db.obj)
-    with app.app_context():
-        db.connect(reuse_if_open=True)
-        dbmod.upgrade()
-        from gridadmin.services.users import ensure_first_admin
+ADMIN_PASSWORD = "admin-pass-1"
+_cache = {}
 
-        ensure_first_admin("admin-pass-1")
+
+def _admin_hash():
+    # Hashing with scrypt is slow on purpose: do it once per session.
+    if "hash" not in _cache:
+        _cache["hash"] = hash_password(ADMIN_PASSWORD)
+    return _cache["hash"]
+
+
+def _add_admin():
+    User.create(username="admin", password_hash=_admin_hash(), display_name="系统管理员", role="admin")
+
+
+def _sqlite_template(factory):
+    """One migrated SQLite file per session, copied for each test."""
+    if "template" not in _cache:
+        path = factory.mktemp("template") / "template.db"
+        dbmod.bind(f"sqlite:///{path}")
+        db.connect()
+        dbmod.upgrade()
+        _add_admin()
         db.close()
+        _cache["template"] = path
+    return _cache["template"]
+
+
+def _fresh_server_database():
+    """Empty the tables (fast) when the schema is complete, else rebuild it."""
+    db.connect(reuse_if_open=True)
+    expected = {m._meta.table_name for m in ALL_MODELS} | {"schema_migration"}
+    if set(db.obj.get_tables()) != expected or dbmod.pending() or not isinstance(db.obj, PostgresqlDatabase):
+        _reset_server_database(db.obj)
+        dbmod.upgrade()
+    else:
+        tables = ", ".join(f'"{m._meta.table_name}"' for m in ALL_MODELS)
+        db.execute_sql(f"TRUNCATE TABLE {tables} RESTART IDENTITY CASCADE")
+    _add_admin()
+    db.close()
+
+
+BASE_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "ADMIN_PASSWORD": ADMIN_PASSWORD,
+    "TIMEZONE": "Asia/Shanghai",
+}
+
+
+@pytest.fixture(scope="session")
+def _shared_app(tmp_path_factory):
+    """One app for the session (building Flask-Admin and compiling its
+    templates per test would dominate the run); each test rebinds it to a
+    fresh database."""
+    url = TEST_DB_URL or f"sqlite:///{_sqlite_template(tmp_path_factory)}"
+    return create_app({**BASE_CONFIG, "DATABASE_URL": url})
+
+
+@pytest.fixture
+def app(_shared_app, tmp_path, tmp_path_factory):
+    app = _shared_app
+    if TEST_DB_URL:
+        url = TEST_DB_URL
+    else:
+        url = f"sqlite:///{tmp_path}/test.db"
+        shutil.copy(_sqlite_template(tmp_path_factory), tmp_path / "test.db")
+    if not db.is_closed():
+        db.close()
+    dbmod.bind(url)
+    app.config.update({**BASE_CONFIG, "DATABASE_URL": url})
+    if TEST_DB_URL:
+        with app.app_context():
+            _fresh_server_database()
     yield app
     if not db.is_closed():
         db.close()

@@ -359,7 +359,7 @@ class _Writer:
 
 def _fmt(value):
     """A datetime as stored (naive UTC, whole seconds)."""
-    return value.strftime("%Y-%m-%d %H:%M:%S")
+    return value.isoformat(" ", "seconds")
 
 
 def _split(total, parts, rng, spread=0.3):
@@ -697,11 +697,15 @@ class _Seeder:
             season = 1 + 0.15 * math.sin(2 * math.pi * (day.timetuple().tm_yday - 100) / 365)
             growth = 1 + 0.5 * i / n_days
             day_weights.append(weekday * season * growth * rng.uniform(0.85, 1.15))
+        # Systematic sampling: exact total, no day favoured by rounding.
         scale = total / sum(day_weights)
-        counts = [int(w * scale) for w in day_weights]
-        by_fraction = sorted(range(n_days), key=lambda i: day_weights[i] * scale - counts[i], reverse=True)
-        for i in by_fraction[:total - sum(counts)]:
-            counts[i] += 1
+        offset = rng.random()
+        counts, before = [], 0
+        for cum in accumulate(w * scale for w in day_weights):
+            upto = min(total, int(cum + offset))
+            counts.append(upto - before)
+            before = upto
+        counts[-1] += total - before
         # Every status at least once: pin one ticket of each among the newest.
         statuses = [value for value, _label in TICKET_STATUSES]
         forced = {}

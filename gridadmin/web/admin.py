@@ -6,6 +6,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..services import permissions
 from .i18n import TRANSLATIONS
 from .views.grid import GridView, WorkerView
 from .views.lookups import CategoryView, DepartmentView, SourceView
@@ -25,7 +26,8 @@ class HomeView(AdminIndexView):
 
     @expose("/")
     def index(self):
-        return self.render("admin/home.html")
+        allowed = {e for e in permissions.VIEWS if permissions.allowed(current_user, e, permissions.VIEW)}
+        return self.render("admin/home.html", allowed=allowed)
 
 
 def init_app(app):

@@ -147,6 +147,9 @@ class BaseModelView(ModelView):
             # Lookups serve forms: only for those who may fill one in.
             if not (self.has_permission(permissions.CREATE) or self.has_permission(permissions.EDIT)):
                 abort(403)
+        elif name == "action_view" and request.form.get("action") == "delete":
+            if not self.has_permission(permissions.DELETE):
+                abort(403)
         elif name in self.PAGE_ACTIONS and not self.has_permission(self.PAGE_ACTIONS[name]):
             abort(403)
         return None

@@ -1,6 +1,7 @@
 """系统: users, the audit log, the login log and the permission matrix."""
 
 import json
+from datetime import datetime
 
 from flask import flash, redirect, request, url_for
 from flask_admin import BaseView, expose
@@ -11,11 +12,11 @@ from markupsafe import Markup
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional
 
-from ...models import AuditLog, LoginAttempt, User, db
+from ...models import ALL_MODELS, AuditLog, LoginAttempt, User, db
 from ...services import audit, permissions, users
 from ...services.errors import RuleError
 from ..auth import PasswordForm, client_address
-from ..base import BaseModelView
+from ..base import BaseModelView, format_local_datetime
 from ..i18n import choices
 from ..labels import FIELD_LABELS, MODEL_NAMES
 
@@ -58,11 +59,29 @@ class UserView(BaseModelView):
             obj.session_version = (obj.session_version or 0) + 1
 
 
+def _shown(model_name, field, value):
+    """A logged value as people read it: yes/no, a choice's label, a local time."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    model_class = next((m for m in ALL_MODELS if m.__name__ == model_name), None)
+    column = model_class._meta.fields.get(field) if model_class is not None else None
+    if column is not None and column.choices:
+        return next((gettext(label) for code, label in column.choices if code == value), value)
+    if column is not None and column.field_type == "DATETIME" and isinstance(value, str):
+        try:
+            return format_local_datetime(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
+
+
 def _changes(view, context, model, name):
     if not model.changes:
         return ""
     rows = [Markup("<tr><td>{}</td><td>{}</td><td>{}</td></tr>").format(
-        FIELD_LABELS.get(field, field), "" if before is None else before, "" if after is None else after)
+        FIELD_LABELS.get(field, field), _shown(model.model, field, before), _shown(model.model, field, after))
         for field, (before, after) in json.loads(model.changes).items()]
     return Markup('<table class="table table-sm mb-0"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>'
                   '<tbody>{}</tbody></table>').format(gettext("Field"), gettext("Before"), gettext("After"),
