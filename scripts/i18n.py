@@ -19,6 +19,8 @@ by editing the .po, then ``compile`` and ``check``. English is the msgid languag
 there is no ``en`` catalogue. Everything runs through pybabel (Babel's own CLI).
 """
 
+import contextlib
+import io
 import os
 import sys
 
@@ -98,7 +100,8 @@ def seed(domain, locale):
     source = upstream_po(domain, locale)
     if source is None:
         return
-    with open(source, "rb") as fh:
+    with open(source, "rb") as fh, contextlib.redirect_stdout(io.StringIO()):
+        # (Upstream zh files claim two plural forms; Babel prints a warning per entry.)
         upstream = read_po(fh)
     path = po_path(domain, locale)
     with open(path, "rb") as fh:
@@ -130,8 +133,7 @@ def update():
                 pybabel("init", "-i", pot_path(domain), "-d", TRANSLATIONS, "-D", domain, "-l", locale, "-w", "100")
             else:
                 pybabel("update", "-i", pot_path(domain), "-d", TRANSLATIONS, "-D", domain, "-l", locale,
-                        "--ignore-obsolete", "--no-fuzzy-matching", "-w", "100",
-                        *(["--no-location"] if domain != "messages" else []))
+                        "--ignore-obsolete", "--no-fuzzy-matching", "--ignore-pot-creation-date", "-w", "100")
             seed(domain, locale)
 
 

@@ -74,7 +74,7 @@ FIELD_LABELS = {
     "department": _l("Department"),
     "priority": _l("Priority"),
     "due_at": _l("Due"),
-    "closed_at": _l("Closed"),
+    "closed_at": _l("Closed at"),
     "satisfaction": _l("Satisfaction"),
     "sort_order": _l("Sort order"),
     "time_limit_hours": _l("Time limit (hours)"),
