@@ -9,7 +9,9 @@ from flask_admin.model.filters import BaseDateBetweenFilter
 from flask_babel import lazy_gettext
 from peewee import SQL
 
+from ..models import Grid
 from ..services import clock, grids
+from .validators import parse_id
 
 
 class GridSubtreeFilter(BasePeeweeFilter):
@@ -20,7 +22,7 @@ class GridSubtreeFilter(BasePeeweeFilter):
         super().__init__(column, name)
 
     def apply(self, query, value):
-        grid = grids.find_grid(value)
+        grid = grids.find_grid(value, Grid.path)  # a list filter needs only its path
         if grid is None:
             return query.where(SQL("1 = 0"))
         return query.where(self.column.in_(grids.subtree_ids(grid)))
@@ -40,13 +42,14 @@ class LookupFilter(BasePeeweeFilter):
         if not has_request_context():
             return None
         rel = self.column.rel_model
-        return [(str(r.id), r.name) for r in rel.select().order_by(rel.sort_order, rel.id)]
+        rows = rel.select(rel.id, rel.name).order_by(rel.sort_order, rel.id).tuples()
+        return [(str(pk), name) for pk, name in rows]
 
     def validate(self, value):
-        return value.isdigit()
+        return parse_id(value) is not None
 
     def apply(self, query, value):
-        return query.where(self.column == int(value))
+        return query.where(self.column == parse_id(value))
 
     def operation(self):
         return lazy_gettext("equals")

@@ -28,6 +28,9 @@ class TicketView(BaseModelView):
     )
     form_columns = ("title", "description", "category", "source", "grid", "place", "reporter", "assignee",
                     "department", "priority", "status", "due_at", "closed_at", "resolution", "satisfaction")
+    # The list shows only these related rows' names (their __str__).
+    list_related_fields = {"category": ("name",), "grid": ("name",), "reporter": ("name",),
+                           "department": ("name",)}
     ajax_lookups = {"grid": ("code", "name"), "reporter": ("name", "mobile"), "assignee": ("name", "mobile")}
 
     def __init__(self, **kwargs):
