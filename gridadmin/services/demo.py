@@ -943,4 +943,37 @@ def seed(tickets=5000, grids=None, seed=2026, echo=None, today=None, tz=TZ):
     summary["categories"] = Category.select().count()
     summary["sources"] = Source.select().count()
     summary["departments"] = Department.select().count()
+    summary["demo users"] = len(demo_users())
     return summary
+
+
+DEMO_PASSWORD = "demo-2026"
+
+
+def demo_users(password=DEMO_PASSWORD):
+    """One user per role, ``demo_<role>``, bound inside the first street so
+    that each sees a different slice of the same records (README lists them)."""
+    from .users import create_user
+
+    street = Grid.select().where(Grid.level == "street").order_by(Grid.id).first()
+    community = Grid.select().where((Grid.parent == street) & (Grid.level == "community")).order_by(Grid.id).first()
+    grid = Grid.select().where((Grid.parent == community) & (Grid.level == "grid")).order_by(Grid.id).first()
+    busiest = (Ticket.select(Ticket.department, fn.COUNT(Ticket.id).alias("n"))
+               .where(Ticket.department.is_null(False)).group_by(Ticket.department)
+               .order_by(fn.COUNT(Ticket.id).desc()).first())
+    team = (VolunteerTeam.select().where(VolunteerTeam.grid.in_(
+        Grid.select(Grid.id).where(Grid.path.startswith(community.path)))).order_by(VolunteerTeam.id).first())
+    bindings = {
+        "admin": {},
+        "centre": {"grid": street},
+        "secretary": {"grid": community},
+        "worker": {"grid": grid, "worker": Worker.select().where(Worker.grid == grid).order_by(Worker.id).first()},
+        "department": {"department": busiest.department_id if busiest else Department.select().first()},
+        "volunteer": {"team": team, "volunteer": team and Volunteer.select().where(Volunteer.team == team)
+                      .order_by(Volunteer.id).first()},
+        "viewer": {"grid": street.parent},
+    }
+    names = {"admin": "演示管理员", "centre": "演示指挥中心", "secretary": "演示社区书记", "worker": "演示网格员",
+             "department": "演示职能部门", "volunteer": "演示志愿者", "viewer": "演示领导"}
+    return [create_user(f"demo_{role}", password, display_name=names[role], role=role, **binding)
+            for role, binding in bindings.items()]
