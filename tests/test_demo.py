@@ -15,6 +15,7 @@ from gridadmin.models import (
     PartyOrg,
     ServiceRecord,
     Ticket,
+    User,
     Volunteer,
     VolunteerTeam,
     Worker,
@@ -157,6 +158,7 @@ def test_same_seed_same_data(database):
     assert first["tickets"] == 50 and first["grids"] == 8
     with pytest.raises(RuleError):
         demo.seed(tickets=50, grids=8, seed=11, today=today)
+    User.delete().where(User.username.startswith("demo_")).execute()
     for model in (Ticket, MeetingItem, Meeting, ServiceRecord, Volunteer, VolunteerTeam, PartyMember):
         model.delete().execute()
     PartyOrg.update(parent=None).execute()
@@ -196,3 +198,21 @@ def test_list_page_markup_with_row_actions_rendered_once(app, monkeypatch):
         with monkeypatch.context() as patch:
             patch.setattr(BaseModelView, "get_list_row_actions", ModelView.get_list_row_actions)
             assert page(url) == fast, url
+
+
+def test_demo_has_one_user_per_role_each_seeing_its_own_slice(app):
+    from gridadmin.services import scope, users
+
+    with app.app_context():
+        demo.seed(tickets=300, grids=16, seed=5)
+        seen = {}
+        for role in users.ROLE_NAMES:
+            user = users.authenticate(f"demo_{role}", demo.DEMO_PASSWORD)
+            assert user is not None and user.role == role
+            seen[role] = scope.visible(Ticket, user).count()
+    total = seen["admin"]
+    assert total == 300
+    # Narrower bindings see fewer tickets, and every role that reads tickets sees some.
+    assert seen["viewer"] >= seen["centre"] >= seen["secretary"] >= seen["worker"] > 0
+    assert 0 < seen["department"] < total
+    assert seen["volunteer"] == 0
