@@ -11,13 +11,14 @@ def create_app(config=None):
     """The app factory: configuration, database, i18n, login, admin, CLI."""
     from . import cli, db
     from .config import load_config
-    from .web import admin, auth, i18n
+    from .web import admin, auth, i18n, inputs
 
     app = Flask(__name__, instance_path=os.path.join(ROOT, "instance"),
                 template_folder=os.path.join(ROOT, "templates"))
     app.config.update(load_config(app.instance_path))
     app.config.update(config or {})
     db.init_app(app)
+    inputs.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
     admin.init_app(app)

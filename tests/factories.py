@@ -120,10 +120,37 @@ def local(dt):
     return (dt + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def ids_in_list(html, view):
-    """Record ids linked from a list page (the details links)."""
-    return [int(i) for i in re.findall(rf"/admin/{view}/details/\?id=(\d+)", html)]
+def row_ids(response):
+    """Record ids on a list page, in order (the row checkboxes)."""
+    html = response.get_data(as_text=True) if hasattr(response, "get_data") else response
+    return [int(i) for i in re.findall(r'name="rowid" class="action-checkbox" value="(\d+)"', html)]
 
 
-YESTERDAY = date.today() - timedelta(days=1)
-NOW = datetime.now
+def admin_view(app, endpoint):
+    for view in app.extensions["admin"][0]._views:
+        if view.endpoint == endpoint:
+            return view
+    raise LookupError(endpoint)
+
+
+def filter_arg(app, endpoint, kind, operation=None):
+    """The URL argument (``flt0_<n>``) of a view's filter, by class name or
+    field name, and optionally by operation class name (FilterEqual, ...)."""
+    view = admin_view(app, endpoint)
+    for index, flt in enumerate(view._filters):
+        names = {type(flt).__name__, getattr(flt.column, "name", None)}
+        if kind in names and (operation is None or type(flt).__name__ == operation):
+            return f"flt0_{index}"
+    raise LookupError((endpoint, kind, operation))
+
+
+def yesterday():
+    return date.today() - timedelta(days=1)
+
+
+def tomorrow():
+    return date.today() + timedelta(days=2)  # tomorrow in any time zone
+
+
+def now_local():
+    return datetime.now()

@@ -158,6 +158,7 @@ def test_moving_a_grid_moves_its_subtree(database):
     micro = Grid.get_by_id(t["micro"].id)
     assert micro.path == f"{g1.path}{micro.id}/"
     assert micro.depth == 4
+    assert micro.code == "320102002001G101"  # its code follows its grid's
     # The old community no longer holds them; the new one does.
     old_sub = {g.id for g in trees.subtree(Grid, Grid.get_by_id(t["community"].id))}
     new_sub = {g.id for g in trees.subtree(Grid, Grid.get_by_id(c2.id))}
@@ -180,6 +181,49 @@ def test_moving_a_subtree_up_changes_depths(database):
     # Saving again without a move changes nothing.
     grids.save_grid(g1)
     assert Grid.get_by_id(micro.id).path == micro.path
+
+
+def test_recoding_a_grid_recodes_the_grids_below(database):
+    """Lower levels extend their parent's code, so they follow a new code."""
+    t = f.tree()
+    community = Grid.get_by_id(t["community"].id)
+    community.code = "320102001002"
+    grids.save_grid(community)
+    codes = {g.id: g.code for g in Grid.select()}
+    assert codes[t["g1"].id] == "320102001002G1"
+    assert codes[t["g2"].id] == "320102001002G2"
+    assert codes[t["micro"].id] == "320102001002G101"
+    assert codes[t["street"].id] == "320102001"
+    for g in Grid.select().where(Grid.parent.is_null(False)):
+        assert g.code.startswith(Grid.get_by_id(g.parent_id).code)
+
+
+def test_recoding_that_breaks_a_lower_level_is_refused(database):
+    t = f.tree()
+    g1 = Grid.get_by_id(t["g1"].id)
+    g1.code = "320102001001G1234567"  # its micro-grid would get a 20-letter suffix... too long
+    micro = Grid.get_by_id(t["micro"].id)
+    micro.code = "320102001001G10000000000"
+    grids.save_grid(micro)  # a micro suffix of 12
+    with pytest.raises(RuleError) as err:
+        grids.save_grid(g1)
+    assert err.value.field == "code"
+    assert Grid.get_by_id(t["g1"].id).code == "320102001001G1"
+    assert Grid.get_by_id(t["micro"].id).code == "320102001001G10000000000"
+
+
+def test_a_grid_stays_above_its_lower_levels(database):
+    t = f.tree()
+    g1 = Grid.get_by_id(t["g1"].id)  # has a micro-grid below
+    g1.level = "micro"               # the same code fits a micro-grid
+    with pytest.raises(RuleError) as err:
+        grids.save_grid(g1)
+    assert err.value.field == "level"
+    assert Grid.get_by_id(g1.id).level == "grid"
+    g2 = Grid.get_by_id(t["g2"].id)  # no lower levels: may become a micro-grid
+    g2.code = "320102001001G20"
+    g2.level = "micro"
+    grids.save_grid(g2)
 
 
 def test_subtree_does_not_match_sibling_prefixes(database):
@@ -216,6 +260,22 @@ def test_party_org_kind_order(database):
     with pytest.raises(RuleError):
         f.party_org("同级", "branch", branch)
     assert PartyOrg.select().count() == 4
+
+
+def test_party_org_stays_above_its_children(database):
+    top = f.party_org("总支", "general_branch")
+    branch = f.party_org("支部", "branch", top)
+    f.party_org("小组", "group", branch)
+    branch = PartyOrg.get_by_id(branch.id)
+    branch.kind = "group"
+    with pytest.raises(RuleError) as err:
+        party.save_party_org(branch)
+    assert err.value.field == "kind"
+    assert PartyOrg.get_by_id(branch.id).kind == "branch"
+    top = PartyOrg.get_by_id(top.id)
+    top.kind = "branch"  # still above its branch? no: the same kind
+    with pytest.raises(RuleError):
+        party.save_party_org(top)
 
 
 def test_party_org_cannot_be_its_own_ancestor(database):

@@ -1,6 +1,8 @@
 """Grid rules: levels, codes, and placement in the tree."""
 
-from ..models import Grid
+from peewee import Value, fn
+
+from ..models import Grid, db
 from ..models.grid import GRID_LEVELS
 from . import trees
 from .errors import RuleError
@@ -25,20 +27,31 @@ def check_grid(grid):
 
 
 def check_children(grid):
-    """An edited grid stays above the grids right below it, which keep
-    extending its code."""
-    for child in Grid.select(Grid.code, Grid.level).where(Grid.parent == grid.id):
-        if LEVEL_RANK[child.level] <= LEVEL_RANK[grid.level]:
-            raise RuleError("The parent must be at a higher level than the grid.", field="level")
-        if not child.code.startswith(grid.code) or child.code == grid.code:
-            raise RuleError("The grids below extend this code: it cannot change while they are there.",
-                            field="code")
+    """An edited grid stays above the grids right below it."""
+    levels = Grid.select(Grid.level).where(Grid.parent == grid.id).tuples()
+    if any(LEVEL_RANK[level] <= LEVEL_RANK[grid.level] for (level,) in levels):
+        raise RuleError("The parent must be at a higher level than the grid.", field="level")
 
 
 def save_grid(grid):
+    """Insert or update a grid. A grid re-coded (say, moved to another
+    community) takes the codes below it along: they extend its code."""
     check_grid(grid)
     trees.check_parent(grid, grid.parent)
-    return trees.save_node(grid)
+    old_code = Grid.select(Grid.code).where(Grid.id == grid.id).scalar() if grid.id is not None else None
+    with db.atomic():
+        trees.save_node(grid)
+        if old_code is not None and old_code != grid.code:
+            below = trees.subtree_clause(Grid, grid.path) & (Grid.id != grid.id)
+            for child in Grid.select(Grid.id, Grid.code, Grid.level).where(below):
+                code = grid.code + child.code[len(old_code):]
+                if not is_grid_code(code, child.level):
+                    raise RuleError("The code does not fit the level: 6 digits for a district, 9 for a street, "
+                                    "12 for a community, 12 plus a suffix for a grid or micro-grid.",
+                                    field="code")
+            tail = fn.SUBSTR(Grid.code, len(old_code) + 1)
+            Grid.update(code=Value(grid.code).concat(tail)).where(below).execute()
+    return grid
 
 
 def find_grid(term, *fields):

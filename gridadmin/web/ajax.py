@@ -9,6 +9,8 @@ cannot see.
 from flask_admin.model.ajax import DEFAULT_PAGE_SIZE, AjaxModelLoader
 from peewee import fn
 
+from .validators import parse_id
+
 
 def _label(obj):
     """Names repeat across 100,000 grids (第一网格): show the code as well."""
@@ -30,9 +32,8 @@ class QueryLoader(AjaxModelLoader):
         return (obj.id, self.label(obj))
 
     def get_one(self, pk):
-        try:
-            pk = int(pk)
-        except (TypeError, ValueError):
+        pk = parse_id(pk)
+        if pk is None:
             return None
         return self.query().where(self.model.id == pk).first()
 

@@ -5,15 +5,20 @@ from flask import current_app
 from flask_admin.babel import Translations
 from flask_admin.contrib.peewee.form import CustomModelConverter, InlineModelFormList
 from flask_admin.form import DateTimePickerWidget
+from flask_admin.model.fields import AjaxSelectField
 from flask_babel import lazy_gettext
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from peewee import AutoField, DateTimeField
 from wtforms import fields
+from wtforms.validators import StopValidation
+from wtfpeewee.fields import ModelSelectField
 
 from ..models import db
 from ..services import clock
 from .i18n import choices
+from .validators import NOT_A_CHOICE, parse_id, storable_number
 
 
 class AdminForm(FlaskForm):
@@ -27,6 +32,23 @@ class AdminForm(FlaskForm):
     def __init__(self, formdata=_Auto, obj=None, prefix="", **kwargs):
         self._obj = obj
         super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators=extra_validators)
+        _plain_errors(self)
+        return valid
+
+
+def _plain_errors(items):
+    """Our validators' lazily translated messages as plain strings: Flask-Admin
+    only shows a field error that is a ``str`` (inline rows included)."""
+    for field in items:
+        if isinstance(field, fields.FormField):
+            _plain_errors(field.form)
+        elif isinstance(field, fields.FieldList):
+            _plain_errors(field.entries)
+        elif isinstance(field.errors, list):
+            field.errors = [str(e) if isinstance(e, LazyString) else e for e in field.errors]
 
 
 def _tz():
@@ -56,6 +78,26 @@ class LocalDateTimeField(fields.DateTimeField):
         setattr(obj, name, clock.to_utc(self.data, _tz()))
 
 
+class AjaxSelect(AjaxSelectField):
+    """A record picked by an ajax lookup. An id naming no record the lookup
+    offers (deleted meanwhile, out of scope, typed) is an error, where
+    Flask-Admin's field would quietly save a blank."""
+
+    def pre_validate(self, form):
+        posted = self.raw_data[0] if self.raw_data else None
+        if self.data is None and posted not in (None, "", "__None"):
+            raise StopValidation(self.gettext(NOT_A_CHOICE))
+        super().pre_validate(form)
+
+
+class ModelSelect(ModelSelectField):
+    """A record picked from a drop-down; a posted value that cannot be an id
+    (text, or too large for the driver) is no choice rather than a 500."""
+
+    def get_model(self, pk):
+        return super().get_model(pk) if parse_id(pk) is not None else None
+
+
 class ModelConverter(CustomModelConverter):
     """Labels from the view's column labels, translated choices, local times,
     and a hidden id for inline rows (AutoField had no converter)."""
@@ -68,9 +110,20 @@ class ModelConverter(CustomModelConverter):
     def handle_local_datetime(self, model, field, **kwargs):
         return field.name, LocalDateTimeField(**kwargs)
 
+    def handle_foreign_key(self, model, field, **kwargs):
+        loader = getattr(self.view, "_form_ajax_refs", {}).get(field.name)
+        if field.null:
+            kwargs["allow_blank"] = True
+        if loader is not None:
+            return field.name, AjaxSelect(loader, **kwargs)
+        return field.name, ModelSelect(model=field.rel_model, **kwargs)
+
     def convert(self, model, field, field_args):
         args = dict(field_args or {})
         args.setdefault("label", self.view.get_column_name(field.name))
+        in_range = storable_number(field)
+        if in_range is not None:
+            args["validators"] = [in_range, *args.get("validators", ())]
         if field.choices and "choices" not in args:
             args["choices"] = choices(field.choices)
             args.setdefault("allow_blank", field.null)
