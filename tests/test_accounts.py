@@ -348,3 +348,8 @@ def test_cli_create_user_with_role_and_binding_and_set_password(app):
     assert changed.exit_code == 0, changed.output
     assert users.authenticate("zhang", "zhang-pass-2") is not None
     assert runner.invoke(args=["set-password", "nobody", "--password", "whatever-1"]).exit_code != 0
+
+
+def test_history_link_with_an_edited_record_argument_never_fails(browser):
+    for value in ("Ticket:²", "Ticket:abc", "Ticket:99999999999999999999999", ":", "Ticket", "x" * 500):
+        assert browser.get(f"/admin/auditlog/?record={value}").status_code == 200

@@ -19,6 +19,7 @@ from ..auth import PasswordForm, client_address
 from ..base import BaseModelView, format_local_datetime
 from ..i18n import choices
 from ..labels import FIELD_LABELS, MODEL_NAMES
+from ..validators import parse_id
 
 
 class UserView(BaseModelView):
@@ -120,8 +121,9 @@ class AuditLogView(ReadOnlyLogView):
         """``?record=Ticket:12``: one record's history, linked from its details page."""
         query = super().get_query()
         model_name, _, record_id = request.args.get("record", "").partition(":")
-        if model_name and record_id.isdigit():
-            query = query.where((AuditLog.model == model_name) & (AuditLog.record_id == int(record_id)))
+        record_id = parse_id(record_id)
+        if model_name and record_id is not None:
+            query = query.where((AuditLog.model == model_name) & (AuditLog.record_id == record_id))
         return query
 
 
