@@ -47,9 +47,15 @@ def test_upgrade_from_the_first_release_keeps_data(app):
         "INSERT INTO grid (code, name, level, path, depth, kind, area_type, households, population,"
         " online_group_members, active, created_at) VALUES ('320106', '示例区', 'district', '/1/', 0,"
         " 'general', 'urban', 10, 30, 0, %s, '2026-01-01 00:00:00')" % ("true" if "postgres" in type(db.obj).__name__.lower() else "1"))
+    db.obj.execute_sql(
+        "INSERT INTO \"user\" (username, password_hash, active, created_at) VALUES ('old', 'x', %s,"
+        " '2026-01-01 00:00:00')" % ("true" if "postgres" in type(db.obj).__name__.lower() else "1"))
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert not dbmod.pending()
+    # Everyone was an administrator in the first release, and stays one.
+    old = User.get(User.username == "old")
+    assert (old.role, old.session_version, old.grid_id) == ("admin", 0, None)
     grid = Grid.get(Grid.code == "320106")
     assert (grid.name, grid.households, grid.population) == ("示例区", 10, 30)
     assert not diff_models(db.obj, ALL_MODELS)
