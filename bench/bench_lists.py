@@ -257,6 +257,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="3,000 tickets, 200 grids, 20 repetitions")
     parser.add_argument("--rebuild", action="store_true", help="build the database again")
     parser.add_argument("--explain", action="store_true", help="print each case's SQL and query plan")
+    parser.add_argument("--profile-sort", default="cumulative", help="pstats sort key for --profile (e.g. tottime)")
     parser.add_argument("--profile", metavar="CASE", help="cProfile one case (its label's first word)")
     parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
     opts = parser.parse_args()
@@ -317,7 +318,7 @@ def main():
         for _ in range(opts.reps):
             fetch(clients[who], url)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler).sort_stats(opts.profile_sort).print_stats(45)
         return
 
     # Timed, round robin.
