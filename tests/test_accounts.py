@@ -353,3 +353,24 @@ def test_cli_create_user_with_role_and_binding_and_set_password(app):
 def test_history_link_with_an_edited_record_argument_never_fails(browser):
     for value in ("Ticket:²", "Ticket:abc", "Ticket:99999999999999999999999", ":", "Ticket", "x" * 500):
         assert browser.get(f"/admin/auditlog/?record={value}").status_code == 200
+
+
+def test_meeting_items_changes_and_deletes_are_audited_too(app, browser):
+    from gridadmin.models import MeetingItem
+
+    with app.app_context():
+        world = build_world()
+    meeting = world["records"]["meeting"][0]
+    item = MeetingItem.create(meeting=meeting, topic="加装电梯", status="raised")
+    fields = form_fields(browser.get(f"/admin/meeting/edit/?id={meeting.id}").get_data(as_text=True))
+    fields["items-0-status"] = "discussed"
+    assert browser.client.post(f"/admin/meeting/edit/?id={meeting.id}", data=fields).status_code == 302
+    changed = AuditLog.get((AuditLog.model == "MeetingItem") & (AuditLog.action == "update"))
+    assert changed.record_id == item.id and json.loads(changed.changes) == {"status": ["raised", "discussed"]}
+    assert changed.username == "admin"
+    # Deleting the meeting takes its items with it, and the log keeps what they held.
+    token = token_for(browser.client)
+    assert browser.client.post("/admin/meeting/delete/", data={"id": meeting.id, "csrf_token": token}).status_code == 302
+    gone = AuditLog.get((AuditLog.model == "MeetingItem") & (AuditLog.action == "delete"))
+    assert json.loads(gone.changes)["topic"] == ["加装电梯", None]
+    assert AuditLog.select().where((AuditLog.model == "Meeting") & (AuditLog.action == "delete")).count() == 1

@@ -155,6 +155,9 @@ class FormScraper(HTMLParser):
         if tag == "select":
             self._select = None
         elif tag == "textarea":
+            # As browsers do, drop the one newline that opens a textarea's content.
+            value = self.fields[self._textarea]
+            self.fields[self._textarea] = value[2:] if value.startswith("\r\n") else value.removeprefix("\n")
             self._textarea = None
         elif tag == "form":
             self._in_form = False

@@ -1,6 +1,7 @@
 """Saving and deleting records safely: atomic, and never a silent cascade."""
 
 from ..models import Meeting, MeetingItem, db
+from . import audit
 from .errors import InUse, RuleError
 
 # Parts that belong to their parent and go with it (a meeting's items).
@@ -23,8 +24,14 @@ def references(obj):
     return found
 
 
-def delete_record(obj):
-    """Delete ``obj`` and its owned parts, or raise InUse. Atomic."""
+def _audited_delete(obj, actor, address):
+    audit.record("delete", user=actor, address=address, obj=obj, changes=audit.diff(audit.snapshot(obj), {}))
+    obj.delete_instance()
+
+
+def delete_record(obj, actor=None, address=None):
+    """Delete ``obj`` and its owned parts, or raise InUse. Atomic, and each
+    deleted row goes to the audit log with what it held."""
     model = type(obj)
     with db.atomic():
         blocking = references(obj)
@@ -34,15 +41,16 @@ def delete_record(obj):
             if field.on_delete == "SET NULL":
                 field.model.update({field: None}).where(field == obj.id).execute()
         for field in OWNED_PARTS.get(model, []):
-            field.model.delete().where(field == obj.id).execute()
-        obj.delete_instance()
+            for part in field.model.select().where(field == obj.id):
+                _audited_delete(part, actor, address)
+        _audited_delete(obj, actor, address)
 
 
-def delete_records(objs):
+def delete_records(objs, actor=None, address=None):
     """Delete all or none: the first record in use stops the whole batch."""
     with db.atomic():
         for obj in objs:
-            delete_record(obj)
+            delete_record(obj, actor, address)
     return len(objs)
 
 

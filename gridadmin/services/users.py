@@ -90,6 +90,22 @@ def find_binding(grid_code=None, department_code=None, team_name=None):
     return found
 
 
+def prepare_admin_save(user, new_password, is_created):
+    """An administrator creating or editing an account: the binding fits the
+    role, a new account gets a password, and a password reset or disabling
+    ends the user's sessions. The caller saves ``user``."""
+    check_binding(user)
+    if new_password or is_created:
+        try:
+            _check_password_rule(new_password)
+        except RuleError as error:
+            error.field = "new_password"
+            raise
+        user.password_hash = hash_password(new_password)
+    if not is_created and (new_password or not user.active):
+        user.session_version = (user.session_version or 0) + 1
+
+
 def set_password(user, password):
     """Set a new password and end the user's other sessions."""
     _check_password_rule(password)

@@ -398,7 +398,7 @@ class BaseModelView(ModelView):
                 self.save_record(obj, is_created)
                 for field in form._fields.values():
                     if isinstance(field, InlineRows):
-                        field.save_related(obj)
+                        field.save_related(obj, actor=user, address=client_address())
                 # A record may only be saved where its author can see it: a
                 # POST naming a grid, team or org out of scope changes nothing.
                 if not scope.can_see(user, obj):
@@ -429,18 +429,12 @@ class BaseModelView(ModelView):
     # --- deleting: never a silent cascade ---------------------------------
 
     def _delete(self, objs):
-        """Delete all or none, each one audited with what it held."""
-        user = current_user._get_current_object()
-        with db.atomic():
-            for obj in objs:
-                if not self.has_permission(permissions.DELETE, obj):
-                    abort(403)
-                self.on_model_delete(obj)
-                before = audit.snapshot(obj)
-                records.delete_record(obj)
-                audit.record("delete", user=user, address=client_address(), obj=obj,
-                             changes=audit.diff(before, {}))
-        return len(objs)
+        """Delete all or none (audited by the service); each must be the user's to delete."""
+        for obj in objs:
+            if not self.has_permission(permissions.DELETE, obj):
+                abort(403)
+            self.on_model_delete(obj)
+        return records.delete_records(objs, actor=current_user._get_current_object(), address=client_address())
 
     def delete_model(self, model):
         try:

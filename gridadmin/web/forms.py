@@ -16,7 +16,7 @@ from wtforms.validators import StopValidation
 from wtfpeewee.fields import ModelSelectField
 
 from ..models import db
-from ..services import clock
+from ..services import audit, clock, records
 from .i18n import choices
 from .validators import NOT_A_CHOICE, parse_id, storable_number
 
@@ -134,11 +134,10 @@ class ModelConverter(CustomModelConverter):
 
 class InlineRows(InlineModelFormList):
     """Inline child rows that can also be created (not only edited), saved in
-    the parent's transaction, deleted through the safe delete service."""
+    the parent's transaction, deleted through the safe delete service, and
+    each change audited like any record's."""
 
-    def save_related(self, obj):
-        from ..services.records import delete_record
-
+    def save_related(self, obj, actor=None, address=None):
         parent_id = obj.id
         attr = getattr(self.model, self.prop)
         existing = {str(row.id): row for row in self.model.select().where(attr == parent_id)}
@@ -147,11 +146,12 @@ class InlineRows(InlineModelFormList):
                 row_id = entry.get_pk()
                 row = existing.get(str(row_id)) if row_id else None
                 if row is not None and self.should_delete(entry):
-                    delete_record(row)
+                    records.delete_record(row, actor, address)
                     continue
                 if row is None and self.should_delete(entry):
                     continue
                 is_created = row is None
+                before = {} if is_created else audit.snapshot(row)
                 if is_created:
                     row = self.model()
                 for name, field in entry.form._fields.items():
@@ -160,3 +160,7 @@ class InlineRows(InlineModelFormList):
                 setattr(row, self.prop, parent_id)
                 self.inline_view._on_model_change(entry, row, is_created)
                 row.save(force_insert=is_created)
+                changes = audit.diff(before, audit.snapshot(row))
+                if is_created or changes:
+                    audit.record("create" if is_created else "update", user=actor, address=address, obj=row,
+                                 changes=changes)

@@ -46,18 +46,7 @@ class UserView(BaseModelView):
         super().__init__(User, **kwargs)
 
     def on_model_change(self, form, obj, is_created):
-        users.check_binding(obj)
-        password = form.new_password.data
-        if is_created:
-            if not password:
-                raise RuleError("The password must have at least %(n)s characters.", field="new_password",
-                                n=users.MIN_PASSWORD_LENGTH)
-            obj.password_hash = users.hash_password(password)
-        elif password:
-            obj.password_hash = users.hash_password(password)
-            obj.session_version = (obj.session_version or 0) + 1  # ends the user's sessions
-        elif not obj.active:
-            obj.session_version = (obj.session_version or 0) + 1
+        users.prepare_admin_save(obj, form.new_password.data, is_created)
 
 
 def _shown(model_name, field, value):
