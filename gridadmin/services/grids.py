@@ -3,18 +3,20 @@
 from peewee import Value, fn
 
 from ..models import Grid, db
+from ..models.base import N_
 from ..models.grid import GRID_LEVELS
 from . import trees
 from .errors import RuleError
 from .validators import is_grid_code
 
+CODE_DOES_NOT_FIT = N_("The code does not fit the level: 6 digits for a district, 9 for a street, "
+                       "12 for a community, 12 plus a suffix for a grid or micro-grid.")
 LEVEL_RANK = {value: rank for rank, (value, _label) in enumerate(GRID_LEVELS)}
 
 
 def check_grid(grid):
     if not is_grid_code(grid.code, grid.level):
-        raise RuleError("The code does not fit the level: 6 digits for a district, 9 for a street, "
-                        "12 for a community, 12 plus a suffix for a grid or micro-grid.", field="code")
+        raise RuleError(CODE_DOES_NOT_FIT, field="code")
     if grid.id is not None:
         check_children(grid)
     parent = grid.parent
@@ -46,9 +48,7 @@ def save_grid(grid):
             for child in Grid.select(Grid.id, Grid.code, Grid.level).where(below):
                 code = grid.code + child.code[len(old_code):]
                 if not is_grid_code(code, child.level):
-                    raise RuleError("The code does not fit the level: 6 digits for a district, 9 for a street, "
-                                    "12 for a community, 12 plus a suffix for a grid or micro-grid.",
-                                    field="code")
+                    raise RuleError(CODE_DOES_NOT_FIT, field="code")
             tail = fn.SUBSTR(Grid.code, len(old_code) + 1)
             Grid.update(code=Value(grid.code).concat(tail)).where(below).execute()
     return grid
