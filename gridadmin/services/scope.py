@@ -26,7 +26,7 @@ from ..models import (
     VolunteerTeam,
     Worker,
 )
-from . import trees
+from . import grids
 
 NOTHING = SQL("1 = 0")
 GRID_ROLES = {"centre", "secretary", "worker", "viewer"}
@@ -35,10 +35,14 @@ SHARED = {Category, Source, Department}
 
 
 def _grid_ids(user):
-    grid = Grid.get_or_none(Grid.id == user.grid_id) if user.grid_id else None
-    if grid is None:
+    """The ids of the user's grid node and everything below it. ``user.grid``
+    is loaded once and cached on the (per-request) user object."""
+    if user.grid_id is None:
         return None
-    return Grid.select(Grid.id).where(trees.subtree_clause(Grid, grid.path))
+    try:
+        return grids.subtree_ids(user.grid)
+    except Grid.DoesNotExist:
+        return None
 
 
 def condition(model, user):

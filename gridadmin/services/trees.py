@@ -1,7 +1,7 @@
 """Trees with a materialised path (Grid, PartyOrg).
 
 ``path`` holds the ids from the root down to the node itself, ``/1/7/42/``,
-so a subtree is one indexed ``LIKE '/1/7/%'`` prefix query.
+so a subtree is one indexed range query (``subtree_clause``).
 """
 
 from peewee import Value, fn
@@ -19,11 +19,6 @@ def subtree_clause(model, path):
 def subtree(model, node):
     """A query for ``node`` and everything below it."""
     return model.select().where(subtree_clause(model, node.path))
-
-
-def ancestors(model, node):
-    ids = [int(part) for part in node.path.strip("/").split("/") if part][:-1]
-    return list(model.select().where(model.id.in_(ids)).order_by(model.depth)) if ids else []
 
 
 def check_parent(node, parent):

@@ -38,7 +38,6 @@ class UserView(BaseModelView):
         "new_password": PasswordField(_l("New password"), validators=[Optional(), Length(min=users.MIN_PASSWORD_LENGTH, max=256)],
                                       description=_l("Leave blank to keep the current password.")),
     }
-    form_create_rules = None
     ajax_lookups = {"grid": ("code", "name"), "team": ("name",), "worker": ("name", "mobile"),
                     "volunteer": ("name", "mobile")}
 
