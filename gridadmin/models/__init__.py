@@ -2,17 +2,20 @@
 
 from .audit import AuditLog, LoginAttempt
 from .base import BaseModel, db, utcnow
+from .calendar import CalendarDay
 from .grid import Grid, Worker
 from .lookups import Category, Department, Source
 from .meeting import Meeting, MeetingItem
 from .party import PartyMember, PartyOrg
-from .ticket import Ticket
+from .points import PointEntry
+from .ticket import Ticket, TicketEvent, TicketPhoto
 from .user import User
 from .volunteer import ServiceRecord, Volunteer, VolunteerTeam
 
 ALL_MODELS = [
     Category, Source, Department, Grid, Worker, PartyOrg, PartyMember,
-    VolunteerTeam, Volunteer, ServiceRecord, Meeting, MeetingItem, Ticket, User, AuditLog, LoginAttempt,
+    VolunteerTeam, Volunteer, ServiceRecord, User, Ticket, Meeting, MeetingItem, TicketEvent, TicketPhoto,
+    PointEntry, CalendarDay, AuditLog, LoginAttempt,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS", "BaseModel", "db", "utcnow"]

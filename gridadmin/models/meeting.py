@@ -4,12 +4,18 @@ from peewee import CharField, DateField, DateTimeField, ForeignKeyField, TextFie
 
 from .base import N_, BaseModel, utcnow
 from .grid import Grid
+from .ticket import SATISFACTION, Ticket
 
 MEETING_ITEM_STATUSES = (
     ("raised", N_("Raised")),
     ("discussed", N_("Discussed")),
     ("in_action", N_("In action")),
     ("evaluated", N_("Evaluated")),
+)
+# How an item is carried out once discussed (分类办事).
+ACTION_MODES = (
+    ("community", N_("Done within the community")),
+    ("ticket", N_("Turned into a ticket")),
 )
 
 
@@ -35,7 +41,14 @@ class MeetingItem(BaseModel):
     resolution = TextField(null=True)
     responsible = CharField(max_length=32, null=True)
     deadline = DateField(null=True)
+    measures = TextField(null=True)
     status = CharField(max_length=16, choices=MEETING_ITEM_STATUSES, default="raised", index=True)
+    action_mode = CharField(max_length=16, choices=ACTION_MODES, null=True)
+    ticket = ForeignKeyField(Ticket, null=True, unique=True, backref="meeting_items", on_delete="RESTRICT")
+    done_at = DateTimeField(null=True)
+    satisfaction = CharField(max_length=16, choices=SATISFACTION, null=True)
+    evaluation = TextField(null=True)
+    evaluated_at = DateTimeField(null=True)
 
     def __str__(self):
         return self.topic

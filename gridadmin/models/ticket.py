@@ -1,10 +1,22 @@
-"""Tickets (事件 / 工单): the closed loop from report to rating."""
+"""Tickets (事件 / 工单): the closed loop from report to rating.
 
-from peewee import CharField, DateTimeField, ForeignKeyField, TextField
+A ticket's status changes only through ``services.workflow``; each change
+writes one ``TicketEvent``. Overdue is derived from ``due_at``, never stored.
+"""
+
+from peewee import (
+    BlobField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 from .base import N_, BaseModel, utcnow
 from .grid import Grid, Worker
 from .lookups import Category, Department, Source
+from .user import User
 
 TICKET_STATUSES = (
     ("reported", N_("Reported")),
@@ -15,6 +27,7 @@ TICKET_STATUSES = (
     ("handled", N_("Awaiting verification")),
     ("closed", N_("Closed")),
     ("rated", N_("Rated")),
+    ("merged", N_("Merged as duplicate")),
 )
 PRIORITIES = (
     ("low", N_("Low")),
@@ -43,18 +56,98 @@ class Ticket(BaseModel):
     priority = CharField(max_length=8, choices=PRIORITIES, default="normal")
     status = CharField(max_length=16, choices=TICKET_STATUSES, default="reported", index=False)
     created_at = DateTimeField(default=utcnow)
+    dispatched_at = DateTimeField(null=True)
     due_at = DateTimeField(null=True)
+    # A handler's pending request for more time (延期申请): the due time asked for.
+    extension_due_at = DateTimeField(null=True)
+    handled_at = DateTimeField(null=True)
     closed_at = DateTimeField(null=True)
     resolution = TextField(null=True)
     satisfaction = CharField(max_length=16, choices=SATISFACTION, null=True)
+    rating_note = TextField(null=True)
+    duplicate_of = ForeignKeyField("self", null=True, backref="duplicates", on_delete="RESTRICT")
+    # Bumped by every workflow step: the conditional UPDATE that lets only
+    # one of two people acting at once succeed.
+    version = IntegerField(default=0)
 
     class Meta:
-        # The list's hot paths: newest first, within a status or a grid.
+        # The list's hot paths: newest first, within a status or a grid; and
+        # the overdue list (open statuses, due before now).
         indexes = (
             (("created_at",), False),
             (("status", "created_at"), False),
             (("grid", "created_at"), False),
+            (("status", "due_at"), False),
         )
 
     def __str__(self):
         return self.number
+
+
+TICKET_ACTIONS = (
+    ("report", N_("Report")),
+    ("accept", N_("Accept")),
+    ("reject", N_("Reject")),
+    ("dispatch", N_("Dispatch")),
+    ("start", N_("Start handling")),
+    ("handle", N_("Submit handling")),
+    ("verify", N_("Verify and close")),
+    ("return", N_("Return")),
+    ("request_extension", N_("Request extension")),
+    ("approve_extension", N_("Approve extension")),
+    ("deny_extension", N_("Deny extension")),
+    ("close_on_spot", N_("Close on the spot")),
+    ("rate", N_("Rate")),
+    ("merge", N_("Merge as duplicate")),
+    ("reopen", N_("Reopen")),
+)
+
+
+class TicketEvent(BaseModel):
+    """工单流转记录: one row per step, written by the workflow only."""
+
+    ticket = ForeignKeyField(Ticket, backref="events", on_delete="RESTRICT")
+    at = DateTimeField(default=utcnow)
+    user = ForeignKeyField(User, null=True, backref="ticket_events", on_delete="RESTRICT")
+    username = CharField(max_length=64, null=True)
+    action = CharField(max_length=20, choices=TICKET_ACTIONS)
+    from_status = CharField(max_length=16, choices=TICKET_STATUSES, null=True)
+    to_status = CharField(max_length=16, choices=TICKET_STATUSES)
+    note = TextField(null=True)
+    # JSON of the step's particulars: the department or worker dispatched to,
+    # the due time asked for or granted, the ticket merged into, the rating.
+    data = TextField(null=True)
+
+    class Meta:
+        indexes = ((("ticket", "at"), False),)
+
+    def __str__(self):
+        return f"{self.action} {self.at}"
+
+
+PHOTO_STAGES = (
+    ("report", N_("On report")),
+    ("handling", N_("On handling")),
+)
+
+
+class TicketPhoto(BaseModel):
+    """A photo of a ticket: JPEG, long side at most 1600 px, EXIF stripped.
+    Its bytes are in ``image`` (the database) or, with a storage directory
+    configured, in the file ``stored_name`` there; the thumbnail is always here."""
+
+    ticket = ForeignKeyField(Ticket, backref="photos", on_delete="RESTRICT")
+    stage = CharField(max_length=16, choices=PHOTO_STAGES)
+    created_at = DateTimeField(default=utcnow)
+    width = IntegerField()
+    height = IntegerField()
+    byte_size = IntegerField()
+    image = BlobField(null=True)
+    stored_name = CharField(max_length=64, null=True)
+    thumbnail = BlobField()
+
+    class Meta:
+        indexes = ((("ticket", "stage"), False),)
+
+    def __str__(self):
+        return f"{self.ticket_id}/{self.id}"

@@ -12,19 +12,28 @@ READ = frozenset({VIEW})
 
 SIX_KINDS = ("grid", "worker", "partyorg", "partymember", "volunteerteam", "volunteer", "servicerecord",
              "meeting", "ticket")
-LOOKUPS = ("category", "source", "department")
+# The closed loop's screens: open meeting items, the points ledger and
+# ranking. Their steps (ticket workflow, item loop) are checked by their
+# services; these say who may open the screens.
+LOOP = ("meetingitem", "pointentry", "ranking")
+LOOKUPS = ("category", "source", "department", "calendarday")
 SYSTEM = ("user", "auditlog", "loginattempt")
-VIEWS = SIX_KINDS + LOOKUPS + SYSTEM
+VIEWS = SIX_KINDS + LOOP + LOOKUPS + SYSTEM
 
 
 def _actions(*names):
     return frozenset(names)
 
 
+LEDGER = _actions(VIEW, EXPORT)  # append-only: read and export, never edit
+
 MATRIX = {
     "admin": {**{v: ALL for v in SIX_KINDS + LOOKUPS + ("user",)},
-              "auditlog": _actions(VIEW, EXPORT), "loginattempt": _actions(VIEW, EXPORT)},
-    "centre": {v: ALL for v in SIX_KINDS},
+              "meetingitem": _actions(VIEW, EDIT, EXPORT), "pointentry": LEDGER, "ranking": READ,
+              "auditlog": LEDGER, "loginattempt": LEDGER},
+    "centre": {**{v: ALL for v in SIX_KINDS},
+               "meetingitem": _actions(VIEW, EDIT, EXPORT), "pointentry": LEDGER, "ranking": READ,
+               "calendarday": READ},
     "secretary": {
         "grid": _actions(VIEW, CREATE, EDIT, DELETE),
         "worker": _actions(VIEW, CREATE, EDIT),
@@ -34,15 +43,19 @@ MATRIX = {
         "volunteer": _actions(VIEW, CREATE, EDIT),
         "servicerecord": _actions(VIEW, CREATE, EDIT, DELETE),
         "meeting": _actions(VIEW, CREATE, EDIT, DELETE),
+        "meetingitem": _actions(VIEW, EDIT),
         "ticket": _actions(VIEW, EDIT),
+        "pointentry": READ, "ranking": READ, "calendarday": READ,
     },
     "worker": {
         "grid": READ, "worker": READ, "partyorg": READ, "partymember": READ, "volunteerteam": READ,
-        "meeting": READ, "ticket": _actions(VIEW, CREATE, EDIT),
+        "meeting": READ, "meetingitem": READ, "ticket": _actions(VIEW, CREATE, EDIT),
+        "pointentry": READ, "ranking": READ,
     },
-    "department": {"ticket": _actions(VIEW, EDIT)},
+    # Departments see what is dispatched to them and act through the steps.
+    "department": {"ticket": READ},
     "volunteer": {"volunteerteam": READ, "volunteer": READ, "servicerecord": _actions(VIEW, CREATE, EDIT)},
-    "viewer": {v: READ for v in SIX_KINDS},
+    "viewer": {**{v: READ for v in SIX_KINDS}, "meetingitem": READ, "pointentry": READ, "ranking": READ},
 }
 
 # Edits limited to the user's own records: (role, view) -> the record's field
@@ -59,9 +72,7 @@ VISIBLE_COLUMNS = {
 }
 
 # Form fields a role may edit (None: all the form has).
-EDITABLE_FIELDS = {
-    ("department", "ticket"): frozenset({"status", "resolution"}),
-}
+EDITABLE_FIELDS = {}
 
 # Form fields filled from the user's own binding instead of typed.
 FORCED_FIELDS = {

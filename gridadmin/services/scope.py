@@ -10,6 +10,7 @@ from peewee import SQL
 
 from ..models import (
     AuditLog,
+    CalendarDay,
     Category,
     Department,
     Grid,
@@ -18,9 +19,12 @@ from ..models import (
     MeetingItem,
     PartyMember,
     PartyOrg,
+    PointEntry,
     ServiceRecord,
     Source,
     Ticket,
+    TicketEvent,
+    TicketPhoto,
     User,
     Volunteer,
     VolunteerTeam,
@@ -31,7 +35,7 @@ from . import grids
 NOTHING = SQL("1 = 0")
 GRID_ROLES = {"centre", "secretary", "worker", "viewer"}
 # Small tables everyone reads (form drop-downs, filters).
-SHARED = {Category, Source, Department}
+SHARED = {Category, Source, Department, CalendarDay}
 
 
 def _grid_ids(user):
@@ -69,11 +73,21 @@ def condition(model, user):
             Meeting: lambda: Meeting.grid.in_(grids),
             MeetingItem: lambda: MeetingItem.meeting.in_(Meeting.select(Meeting.id).where(Meeting.grid.in_(grids))),
             Ticket: lambda: Ticket.grid.in_(grids),
+            TicketEvent: lambda: TicketEvent.ticket.in_(Ticket.select(Ticket.id).where(Ticket.grid.in_(grids))),
+            TicketPhoto: lambda: TicketPhoto.ticket.in_(Ticket.select(Ticket.id).where(Ticket.grid.in_(grids))),
+            PointEntry: lambda: PointEntry.worker.in_(Worker.select(Worker.id).where(Worker.grid.in_(grids))),
         }
         rule = by_grid.get(model)
         return rule() if rule else NOTHING
     if role == "department" and user.department_id:
-        return Ticket.department == user.department_id if model is Ticket else NOTHING
+        mine = Ticket.select(Ticket.id).where(Ticket.department == user.department_id)
+        by_department = {
+            Ticket: lambda: Ticket.department == user.department_id,
+            TicketEvent: lambda: TicketEvent.ticket.in_(mine),
+            TicketPhoto: lambda: TicketPhoto.ticket.in_(mine),
+        }
+        rule = by_department.get(model)
+        return rule() if rule else NOTHING
     if role == "volunteer" and user.team_id:
         by_team = {
             VolunteerTeam: VolunteerTeam.id == user.team_id,
