@@ -3,6 +3,8 @@
 import os
 import secrets
 
+from .services import photos
+
 
 def _secret_key(instance_path):
     """GRIDADMIN_SECRET_KEY, or one generated once and kept under instance/."""
@@ -35,4 +37,8 @@ def load_config(instance_path):
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("GRIDADMIN_HTTPS", "") == "1",
         "PROXIES": int(os.environ.get("GRIDADMIN_PROXIES", "0") or 0),
+        # Ticket photos' files (None: in the database); every app server must see the same directory.
+        "PHOTO_DIR": os.environ.get("GRIDADMIN_PHOTO_DIR") or None,
+        # A form with a full set of photos, and room for its other fields.
+        "MAX_CONTENT_LENGTH": photos.MAX_FILES * photos.MAX_BYTES + 1024 * 1024,
     }

@@ -411,11 +411,11 @@ def test_two_tickets_saved_at_once_both_get_numbers(database, monkeypatch):
     assert Ticket.select().count() == 2
 
 
-def test_new_ticket_is_due_after_the_category_limit(database):
+def test_new_ticket_has_no_due_time_until_dispatched(database):
     t = f.tree()
     cat = f.category(time_limit_hours=48)
     ticket = tickets.save_ticket(_new_ticket(t, cat, f.source()), True, date.today())
-    assert ticket.due_at - ticket.created_at == timedelta(hours=48)
+    assert ticket.due_at is None and ticket.status == "reported"
 
 
 def test_ticket_due_and_closed_not_before_created(database):

@@ -17,6 +17,8 @@ def _plain(value):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, (bytes, memoryview)):
+        return f"<{len(value)} bytes>"  # a photo: its size, not its bytes
     return value
 
 

@@ -4,33 +4,51 @@
 网格 → 微网格) with division codes that extend their parent's, grid workers,
 the party organisation tree and its members, volunteer teams with their
 service records, deliberation meetings (议事会) and their items, the lookup
-tables, and tickets (工单) spread over the two years before ``today``.
+tables, the workday calendar (法定节假日 and 调休) of the years covered, and
+tickets (工单) spread over the two years before ``today``.
+
+Tickets go through the closed loop as ``services.workflow`` would have taken
+them: every ticket has its ``TicketEvent`` history (report, accept, dispatch,
+start, handle, verify, rate, and the side paths: reject, merge, return,
+extension requests, close on the spot, reopen), its timestamps and
+``version`` agree with that history, its due time is the category's limit
+counted in working time from the dispatch (``services.deadlines``' rules,
+replayed here in memory), and every close books the ``PointEntry`` rows
+``services.points`` would have booked. Meeting items run the meeting loop;
+those turned into tickets link a ticket whose state fits the item's.
+
+Events are not tied to user accounts (``user`` is NULL): ``username`` holds
+who acted, as the timeline shows it: a grid worker's name, a department's
+name, "<street>指挥中心" for the command centre, "<community>书记<name>"
+for the community secretary.
 
 It refuses a database that already holds grids, workers or tickets: demo
 rows mixed into real ones could not be told apart and taken out again.
-Lookup tables that already have rows are reused by name; missing rows are
-added.
+Lookup tables that already have rows are reused by name (an administrator's
+values are kept, and the seeded tickets follow them); missing rows are
+added. Calendar days already entered are kept as they are.
 
 Written for scale: ids are allocated here, so paths, depths and references
 are computed in memory and written with multi-row INSERTs in batches inside
-transactions, never one ORM save per row. A million tickets take a couple of
-minutes on SQLite.
+transactions, never one ORM save per row.
 
 Deterministic: every value is drawn from one ``random.Random(seed)``; the
-same seed on the same ``today`` gives the same rows (a later ``today`` shifts
-every time by whole days and changes nothing else).
+same seed on the same ``today`` (and the same calendar) gives the same rows.
 """
 
+import heapq
+import json
 import math
 import random
 import time as _time
 from bisect import bisect
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import accumulate
 
 from peewee import PostgresqlDatabase, SqliteDatabase, fn
 
 from ..models import (
+    CalendarDay,
     Category,
     Department,
     Grid,
@@ -38,17 +56,18 @@ from ..models import (
     MeetingItem,
     PartyMember,
     PartyOrg,
+    PointEntry,
     ServiceRecord,
     Source,
     Ticket,
+    TicketEvent,
     Volunteer,
     VolunteerTeam,
     Worker,
     db,
 )
-from ..models.meeting import MEETING_ITEM_STATUSES
-from ..models.ticket import TICKET_STATUSES
 from . import clock
+from .deadlines import MAX_OFF_RUN, MAX_SPAN, NO_WORKDAY, TOO_FAR
 from .errors import RuleError
 
 TZ = "Asia/Shanghai"
@@ -62,22 +81,26 @@ ROWS_PER_FLUSH = 20_000
 
 # --- lookup tables -----------------------------------------------------------
 
-# code, name, time limit (hours), points
+# code, name, time limit: hours, working days (None: the hours), round the
+# clock; closable on the spot; points: for reporting, on the spot, verifying,
+# taken for handling late. Hours run on workdays only unless round the clock.
 CATEGORIES = (
-    ("HJWS", "环境卫生", 48, 2),
-    ("SZSS", "市政设施", 72, 3),
-    ("ZAYH", "治安隐患", 24, 3),
-    ("XFAQ", "消防安全", 24, 4),
-    ("MDJF", "矛盾纠纷", 120, 5),
-    ("WZDJ", "违章搭建", 168, 4),
-    ("ZDJY", "占道经营", 24, 2),
-    ("ZYRM", "噪音扰民", 24, 2),
-    ("WYGL", "物业管理", 72, 2),
-    ("SCJG", "市场监管", 72, 3),
-    ("TCGL", "停车管理", 48, 1),
-    ("YQGL", "养犬管理", 48, 1),
-    ("RQAQ", "燃气安全", 12, 4),
-    ("MSFW", "民生服务", 72, 2),
+    ("HJWS", "环境卫生", 24, None, False, True, 2, 2, 1, 1),
+    ("SZSS", "市政设施", 72, 3, False, False, 3, 1, 1, 2),
+    ("ZAYH", "治安隐患", 24, None, True, False, 3, 1, 2, 2),
+    ("XFAQ", "消防安全", 2, None, True, False, 4, 1, 2, 3),
+    ("MDJF", "矛盾纠纷", 120, 5, False, False, 5, 1, 2, 2),
+    ("WZDJ", "违章搭建", 120, 5, False, False, 4, 1, 2, 2),
+    ("ZDJY", "占道经营", 24, None, False, True, 2, 2, 1, 1),
+    ("ZYRM", "噪音扰民", 12, None, True, False, 2, 1, 1, 1),
+    ("WYGL", "物业管理", 72, 3, False, False, 2, 1, 1, 1),
+    ("SCJG", "市场监管", 72, 3, False, False, 3, 1, 1, 2),
+    ("TCGL", "停车管理", 48, None, False, True, 1, 1, 1, 1),
+    ("YQGL", "养犬管理", 48, None, False, True, 1, 1, 1, 1),
+    ("RQAQ", "燃气安全", 2, None, True, False, 5, 1, 2, 3),
+    ("MSFW", "民生服务", 120, 5, False, False, 2, 1, 1, 1),
+    ("BWMXW", "不文明行为", 24, None, False, True, 1, 2, 1, 1),
+    ("XGG", "小广告", 24, None, False, True, 1, 2, 1, 1),
 )
 SOURCES = (
     ("PATROL", "网格员巡查"),
@@ -88,7 +111,8 @@ SOURCES = (
     ("MINIAPP", "随手拍小程序"),
     ("MEETING", "议事会转办"),
 )
-SOURCE_WEIGHTS = (46, 20, 16, 3, 5, 8, 2)
+# Tickets from meetings (议事会转办) come from meeting items only.
+SOURCE_WEIGHTS = (46, 20, 16, 3, 5, 8, 0)
 DEPARTMENTS = (
     ("CGJ", "城管局", "12319"),
     ("ZJJ", "住建局", "025-83550001"),
@@ -118,6 +142,8 @@ CATEGORY_DEPARTMENTS = {
     "养犬管理": ("公安派出所",),
     "燃气安全": ("燃气公司", "消防救援站"),
     "民生服务": ("街道社会事务办",),
+    "不文明行为": ("城管局", "街道社会事务办"),
+    "小广告": ("城管局",),
 }
 
 # Ticket titles by category: (title, place). {xq} a residential compound,
@@ -201,6 +227,18 @@ TITLES = {
         ("{xq}残疾人申请无障碍改造", "{xq}{b}栋"),
         ("{xq}居民咨询医保参保", "{xq}"),
     )),
+    "不文明行为": (10, (
+        ("{xq}公共区域私拉晾衣绳", "{xq}{b}栋"),
+        ("{road}随意丢弃烟头纸屑", "{road}"),
+        ("{xq}毁绿种菜", "{xq}"),
+        ("{xq}{b}栋楼道内吸烟", "{xq}{b}栋{u}单元"),
+    )),
+    "小广告": (10, (
+        ("{xq}{b}栋楼道张贴小广告", "{xq}{b}栋{u}单元"),
+        ("{road}电线杆上乱贴小广告", "{road}"),
+        ("{road}{shop}门前散发传单", "{road}{shop}"),
+        ("{xq}宣传栏被乱涂乱画", "{xq}"),
+    )),
 }
 LEAK_SHARE = 0.05
 LEAK_TITLES = (
@@ -217,26 +255,90 @@ RESOLUTIONS = (
     "已约谈当事人并督促整改，回访居民无异议",
     "已安排专人清理，网格员拍照留证",
 )
+ON_SPOT_RESULTS = (
+    "网格员现场劝导，当事人当场整改",
+    "网格员现场清理完毕，拍照留证",
+    "已现场协调解决，居民无异议",
+)
 REJECTIONS = (
     "经核实不属于受理范围，已向反映人解释说明",
-    "重复上报，已合并至前一工单处理",
     "经现场核实，反映情况不存在",
+    "属于民事纠纷，已引导当事人通过司法途径解决",
 )
+RETURNS = (
+    "现场核查未整改到位，退回重新处置",
+    "整改不彻底，居民仍有反映，请继续处理",
+    "处置照片与现场不符，请补充处置",
+)
+EXTENSIONS = (
+    "需协调多个部门联合处置，申请延期",
+    "维修配件需要采购，申请延期",
+    "当事人暂时联系不上，申请延期",
+)
+VERIFY_NOTES = (None, None, "现场核查，整改到位", "电话回访居民，问题已解决")
+REOPENS = (
+    "居民反映问题复发，重新处置",
+    "回访发现整改不到位，重新派遣",
+)
+RATING_NOTES = {
+    "satisfied": ("居民表示满意，处置及时", "回访居民，对处理结果满意", "居民对网格员的工作表示感谢"),
+    "basically": ("居民基本满意，希望后续加强巡查", "问题已解决，但处置时间较长"),
+    "dissatisfied": ("居民对处理时效不满意，已做好解释", "居民认为未根本解决，已记录在案"),
+}
+MERGE_NOTE = "与{number}反映的是同一问题，合并处理"
 PRIORITIES = (("normal", 70), ("high", 15), ("low", 10), ("urgent", 5))
 SATISFACTION = (("satisfied", 80), ("basically", 15), ("dissatisfied", 5))
 # Status mix by the ticket's age in days: recent tickets are still open.
 STATUS_BY_AGE = (
-    (1, {"reported": 25, "accepted": 18, "rejected": 3, "dispatched": 20, "in_progress": 17, "handled": 10,
-         "closed": 5, "rated": 2}),
-    (4, {"reported": 5, "accepted": 8, "rejected": 4, "dispatched": 15, "in_progress": 20, "handled": 18,
-         "closed": 20, "rated": 10}),
-    (15, {"reported": 1, "accepted": 2, "rejected": 5, "dispatched": 5, "in_progress": 8, "handled": 9,
-          "closed": 35, "rated": 35}),
-    (60, {"reported": 0.2, "accepted": 0.3, "rejected": 5, "dispatched": 1, "in_progress": 1.5, "handled": 1.5,
-          "closed": 40, "rated": 50.5}),
-    (None, {"reported": 0.05, "accepted": 0.05, "rejected": 5, "dispatched": 0.2, "in_progress": 0.3,
-            "handled": 0.4, "closed": 39, "rated": 55}),
+    (1, {"reported": 25, "accepted": 18, "rejected": 3, "merged": 2, "dispatched": 20, "in_progress": 17,
+         "handled": 10, "closed": 5, "rated": 2}),
+    (4, {"reported": 5, "accepted": 8, "rejected": 4, "merged": 2, "dispatched": 15, "in_progress": 20,
+         "handled": 18, "closed": 20, "rated": 10}),
+    (15, {"reported": 1, "accepted": 2, "rejected": 5, "merged": 2, "dispatched": 5, "in_progress": 8,
+          "handled": 9, "closed": 35, "rated": 35}),
+    (60, {"reported": 0.2, "accepted": 0.3, "rejected": 5, "merged": 2, "dispatched": 1, "in_progress": 1.5,
+          "handled": 1.5, "closed": 40, "rated": 50.5}),
+    (None, {"reported": 0.05, "accepted": 0.05, "rejected": 5, "merged": 2, "dispatched": 0.2,
+            "in_progress": 0.3, "handled": 0.4, "closed": 39, "rated": 55}),
 )
+# Side paths, as shares of the tickets that can take them.
+ON_SPOT_SHARE = 0.5  # closed tickets of closable categories with a reporting worker
+RETURN_SHARE = 0.08  # handled once, returned by the verifier, handled again
+EXTENSION_SHARE = 0.08  # an extension asked (and decided) while handling
+APPROVE_SHARE = 0.7  # of the decided extension requests
+PENDING_SHARE = 0.15  # open tickets with an extension request awaiting a decision
+LATE_SHARE = 0.12  # handled after the due time
+REOPEN_SHARE = 0.03  # closed, reopened by the centre, and closed again
+WORKER_VERIFY_SHARE = 0.6  # verified by a grid worker (else the secretary or the centre)
+SECRETARY_SHARE = 0.4  # of steps the community secretary or the centre may take
+DEPARTMENT_SHARE = 0.6  # dispatched to a department (else to a grid worker)
+# Step delays in seconds (shortest, longest; log-uniform between them) and,
+# for steps timed within the handling window, fractions of that window.
+DELAYS = {
+    "accept": (120, 6 * 3600),
+    "reject": (300, 86400),
+    "merge": (300, 12 * 3600),
+    "dispatch": (120, 4 * 3600),
+    "decide": (1800, 8 * 3600),
+    "return": (3600, 86400),
+    "restart": (600, 8 * 3600),
+    "rehandle": (2 * 3600, 4 * 86400),
+    "verify": (1800, 2 * 86400),
+    "rate": (2 * 3600, 5 * 86400),
+    "reopen": (86400, 10 * 86400),
+    "on_spot": (300, 3600),
+    "to_ticket": (1800, 3 * 86400),
+    "evaluate": (86400, 10 * 86400),
+}
+WINDOWS = {"start": (0.01, 0.2), "request": (0.4, 0.9), "handle": (0.2, 0.95), "late": (1.05, 2.5)}
+DEFAULT_WINDOW = 3 * 86400  # seconds, for a category without a time limit
+# Pinned among the newest tickets so that every status and side path shows: (status, variant).
+FORCED = (
+    ("reported", None), ("accepted", None), ("rejected", None), ("merged", None), ("dispatched", "returned"),
+    ("in_progress", "pending"), ("in_progress", "overdue"), ("handled", None), ("closed", "on_spot"),
+    ("closed", "reopen"), ("closed", "late"), ("rated", "extended"),
+)
+
 # Local hour of day a ticket is reported.
 HOUR_WEIGHTS = (1, 0.5, 0.3, 0.3, 0.3, 0.5, 2, 5, 10, 12, 12, 10, 6, 7, 10, 11, 10, 9, 7, 6, 6, 5, 3, 2)
 
@@ -258,19 +360,20 @@ EMPLOYERS = ("区人民医院", "区教育局", "市第一中学", "实验小学
              "区住建局", "区市场监管局", "区人民法院", "区财政局", "市自来水公司", "区妇幼保健院", "区城管局")
 MEETING_PLACES = ("睦邻议事角", "居民议事厅", "党群服务中心会议室", "小区凉亭议事点", "楼道议事点", "网格工作站",
                   "社区书记工作室")
+# topic, raised by, the category of the ticket it becomes (分类办事)
 MEETING_TOPICS = (
-    ("{xq}{b}栋加装电梯意见征集", "{xq}{b}栋业主"),
-    ("{xq}停车难问题协商", "{xq}居民代表"),
-    ("{xq}楼道堆物集中清理", "网格员"),
-    ("{xq}增设电动自行车充电桩", "{xq}居民代表"),
-    ("{xq}老旧小区改造方案", "社区居委会"),
-    ("{xq}绿化树木修剪", "{xq}{b}栋住户"),
-    ("{xq}垃圾分类投放点选址", "物业公司"),
-    ("{xq}广场舞时间和音量约定", "{xq}居民代表"),
-    ("{xq}{b}栋外墙瓷砖脱落维修", "{xq}{b}栋业主"),
-    ("{road}早市占道经营整治", "网格员"),
-    ("{xq}公共维修资金使用", "业委会"),
-    ("{xq}独居老人助餐服务", "社区党总支"),
+    ("{xq}{b}栋加装电梯意见征集", "{xq}{b}栋业主", "物业管理"),
+    ("{xq}停车难问题协商", "{xq}居民代表", "停车管理"),
+    ("{xq}楼道堆物集中清理", "网格员", "环境卫生"),
+    ("{xq}增设电动自行车充电桩", "{xq}居民代表", "市政设施"),
+    ("{xq}老旧小区改造方案", "社区居委会", "市政设施"),
+    ("{xq}绿化树木修剪", "{xq}{b}栋住户", "环境卫生"),
+    ("{xq}垃圾分类投放点选址", "物业公司", "环境卫生"),
+    ("{xq}广场舞时间和音量约定", "{xq}居民代表", "噪音扰民"),
+    ("{xq}{b}栋外墙瓷砖脱落维修", "{xq}{b}栋业主", "物业管理"),
+    ("{road}早市占道经营整治", "网格员", "占道经营"),
+    ("{xq}公共维修资金使用", "业委会", "物业管理"),
+    ("{xq}独居老人助餐服务", "社区党总支", "民生服务"),
 )
 MEETING_RESOLUTIONS = (
     "与会代表一致同意，由物业牵头实施，网格员跟踪落实",
@@ -278,6 +381,76 @@ MEETING_RESOLUTIONS = (
     "经协商，由社区协调相关部门联合处置",
     "暂缓实施，下次议事会继续讨论",
 )
+MEETING_MEASURES = (
+    "由网格员牵头，组织楼栋长上门征求意见",
+    "物业负责实施，社区每周跟进进度",
+    "党员志愿者分片包干，限期完成",
+    "社区协调共建单位提供场地和资金",
+)
+MEETING_EVALUATIONS = {
+    "satisfied": ("居民代表对落实情况表示满意", "措施落实到位，群众认可"),
+    "basically": ("基本落实，部分居民建议继续跟进",),
+    "dissatisfied": ("落实效果不理想，下次议事会再议",),
+}
+# Every item state, in both modes of action: shown by one meeting of the first community.
+PINNED_ITEMS = (("raised", None), ("discussed", None), ("in_action", "community"), ("in_action", "ticket"),
+                ("evaluated", "community"), ("evaluated", "ticket"))
+ITEM_TICKET_SHARE = 0.5  # of the items in action from grid meetings: turned into a ticket
+ITEM_DONE_SHARE = 0.4  # of the items in action within the community: marked done, awaiting evaluation
+
+# Public holidays (off) and 调休 make-up workdays (on) as the State Council's
+# yearly notices (国务院办公厅关于部分节假日安排的通知) set them, from memory:
+# administrators should check them against the notice (系统管理 → 工作日历)
+# and enter later years there when they are published. Years not listed
+# here count Saturdays and Sundays as the only days off.
+# (first day, last day, name, workday)
+CALENDAR = {
+    2024: (
+        ("2024-01-01", "2024-01-01", "元旦", False),
+        ("2024-02-04", "2024-02-04", "春节调休上班", True),
+        ("2024-02-10", "2024-02-17", "春节", False),
+        ("2024-02-18", "2024-02-18", "春节调休上班", True),
+        ("2024-04-04", "2024-04-06", "清明节", False),
+        ("2024-04-07", "2024-04-07", "清明节调休上班", True),
+        ("2024-04-28", "2024-04-28", "劳动节调休上班", True),
+        ("2024-05-01", "2024-05-05", "劳动节", False),
+        ("2024-05-11", "2024-05-11", "劳动节调休上班", True),
+        ("2024-06-10", "2024-06-10", "端午节", False),
+        ("2024-09-14", "2024-09-14", "中秋节调休上班", True),
+        ("2024-09-15", "2024-09-17", "中秋节", False),
+        ("2024-09-29", "2024-09-29", "国庆节调休上班", True),
+        ("2024-10-01", "2024-10-07", "国庆节", False),
+        ("2024-10-12", "2024-10-12", "国庆节调休上班", True),
+    ),
+    2025: (
+        ("2025-01-01", "2025-01-01", "元旦", False),
+        ("2025-01-26", "2025-01-26", "春节调休上班", True),
+        ("2025-01-28", "2025-02-04", "春节", False),
+        ("2025-02-08", "2025-02-08", "春节调休上班", True),
+        ("2025-04-04", "2025-04-06", "清明节", False),
+        ("2025-04-27", "2025-04-27", "劳动节调休上班", True),
+        ("2025-05-01", "2025-05-05", "劳动节", False),
+        ("2025-05-31", "2025-06-02", "端午节", False),
+        ("2025-09-28", "2025-09-28", "国庆节、中秋节调休上班", True),
+        ("2025-10-01", "2025-10-08", "国庆节、中秋节", False),
+        ("2025-10-11", "2025-10-11", "国庆节、中秋节调休上班", True),
+    ),
+    2026: (
+        ("2026-01-01", "2026-01-03", "元旦", False),
+        ("2026-01-04", "2026-01-04", "元旦调休上班", True),
+        ("2026-02-14", "2026-02-14", "春节调休上班", True),
+        ("2026-02-15", "2026-02-23", "春节", False),
+        ("2026-02-28", "2026-02-28", "春节调休上班", True),
+        ("2026-04-04", "2026-04-06", "清明节", False),
+        ("2026-05-01", "2026-05-05", "劳动节", False),
+        ("2026-05-09", "2026-05-09", "劳动节调休上班", True),
+        ("2026-06-19", "2026-06-21", "端午节", False),
+        ("2026-09-20", "2026-09-20", "国庆节调休上班", True),
+        ("2026-09-25", "2026-09-27", "中秋节", False),
+        ("2026-10-01", "2026-10-07", "国庆节", False),
+        ("2026-10-10", "2026-10-10", "国庆节调休上班", True),
+    ),
+}
 TEAM_KINDS = (
     ("红袖标治安巡逻队", "patrol", ("夜间治安巡逻", "重点部位巡查", "节假日安全巡逻")),
     ("邻里守望志愿服务队", "elderly", ("探访独居老人", "代购生活物资", "陪同老人就医")),
@@ -384,6 +557,90 @@ def _picker(pairs):
     return pick
 
 
+def _log_range(low, high):
+    """A draw in [0, 1) -> seconds, log-uniform from ``low`` to ``high``."""
+    ratio = high / low
+    return lambda r: low * ratio ** r
+
+
+class _Rule:
+    """A category's deadline and points rules, read once from its row."""
+
+    __slots__ = ("id", "name", "days", "hours", "round_the_clock", "self_closable", "points", "on_spot",
+                 "verify", "overdue")
+
+    def __init__(self, row):
+        self.id, self.name = row.id, row.name
+        self.days, self.hours = row.time_limit_days, row.time_limit_hours or 0
+        self.round_the_clock, self.self_closable = bool(row.round_the_clock), bool(row.self_closable)
+        self.points, self.on_spot = row.points or 0, row.points_on_spot or 0
+        self.verify, self.overdue = row.points_verify or 0, row.points_overdue or 0
+
+
+class _WorkTime:
+    """``deadlines.due_time`` over a calendar held in memory: the same walk,
+    day by day, with the calendar rows read once instead of a query per
+    window (the tests compare the two on seeded tickets). Days are ordinals
+    of local dates; times naive UTC."""
+
+    def __init__(self, overrides, tz):
+        self.overrides = {day.toordinal(): bool(workday) for day, workday in overrides.items()}
+        self.tz = tz
+        self.next = {}
+        self.midnights = {}
+
+    def is_workday(self, o):
+        workday = self.overrides.get(o)
+        return (o + 6) % 7 < 5 if workday is None else workday  # ordinal 1 is a Monday
+
+    def next_workday(self, o):
+        found = self.next.get(o)
+        if found is None:
+            for candidate in range(o, o + MAX_OFF_RUN):
+                if self.is_workday(candidate):
+                    found = self.next[o] = candidate
+                    break
+            else:
+                raise RuleError(NO_WORKDAY, day=date.fromordinal(o).isoformat())
+        return found
+
+    def midnight(self, o):
+        found = self.midnights.get(o)
+        if found is None:
+            found = self.midnights[o] = clock.to_utc(datetime.combine(date.fromordinal(o), time.min), self.tz)
+        return found
+
+    def due(self, rule, start):
+        days, hours = rule.days, rule.hours
+        if not days and hours <= 0:
+            return None
+        if not days and rule.round_the_clock:
+            if hours > MAX_SPAN.total_seconds() / 3600:
+                raise RuleError(TOO_FAR)
+            return start + timedelta(hours=hours)
+        first = clock.to_local(start, self.tz).toordinal()
+        limit = first + MAX_SPAN.days
+        if days:
+            o = first
+            for _ in range(days):
+                o = self.next_workday(o + 1)
+                if o > limit:
+                    raise RuleError(TOO_FAR)
+            return self.midnight(o + 1)
+        left = timedelta(hours=hours)
+        o = self.next_workday(first)
+        cursor = start if o == first else self.midnight(o)
+        while True:
+            day_end = self.midnight(o + 1)
+            if left <= day_end - cursor:
+                return cursor + left
+            left -= day_end - cursor
+            o = self.next_workday(o + 1)
+            if o > limit:
+                raise RuleError(TOO_FAR)
+            cursor = self.midnight(o)
+
+
 class _Names:
     """Chinese personal and place names, drawn from one generator."""
 
@@ -439,15 +696,26 @@ RECORD_COLUMNS = ("id", "volunteer_id", "team_id", "served_on", "hours", "activi
 MEETING_COLUMNS = ("id", "title", "held_at", "place", "grid_id", "convener", "recorder", "participants",
                    "created_at")
 ITEM_COLUMNS = ("id", "meeting_id", "topic", "raised_by", "discussion", "resolution", "responsible", "deadline",
-                "status")
+                "measures", "status", "action_mode", "ticket_id", "done_at", "satisfaction", "evaluation",
+                "evaluated_at")
 TICKET_COLUMNS = ("id", "number", "title", "description", "category_id", "source_id", "grid_id", "place",
-                  "reporter_id", "assignee_id", "department_id", "priority", "status", "created_at", "due_at",
-                  "closed_at", "resolution", "satisfaction")
+                  "reporter_id", "assignee_id", "department_id", "priority", "status", "created_at",
+                  "dispatched_at", "due_at", "extension_due_at", "handled_at", "closed_at", "resolution",
+                  "satisfaction", "rating_note", "duplicate_of_id", "version")
+EVENT_COLUMNS = ("id", "ticket_id", "at", "username", "action", "from_status", "to_status", "note", "data")
+POINT_COLUMNS = ("id", "worker_id", "points", "reason", "ticket_id", "at", "note")
+CALENDAR_COLUMNS = ("id", "day", "workday", "name")
 FLUSH_ORDER = (Grid, Worker, PartyOrg, PartyMember, VolunteerTeam, Volunteer, ServiceRecord, Meeting, MeetingItem)
+TICKET_FLUSH_ORDER = (Ticket, TicketEvent, PointEntry, MeetingItem)
+# Ticket row positions that the meeting loop reads back.
+T_STATUS, T_CLOSED = TICKET_COLUMNS.index("status"), TICKET_COLUMNS.index("closed_at")
+# Meeting item row positions filled in when its ticket is made.
+I_STATUS, I_TICKET = ITEM_COLUMNS.index("status"), ITEM_COLUMNS.index("ticket_id")
+I_SATISFACTION = ITEM_COLUMNS.index("satisfaction")
 
 
 class _Seeder:
-    def __init__(self, rng, writer, today, tz, echo):
+    def __init__(self, rng, writer, today, tz, echo, work):
         self.rng = rng
         self.w = writer
         self.names = _Names(rng)
@@ -460,8 +728,16 @@ class _Seeder:
         self.born = self.end_utc - timedelta(days=365 * YEARS_OF_TICKETS + 60)
         self.used_team_names = set()
         self.items_pinned = False
-        # Per basic grid, for tickets: (grid id, micro ids, worker ids, compounds, roads)
+        self.work = work
+        self.delay = {step: _log_range(*bounds) for step, bounds in DELAYS.items()}
+        self.satisfaction_pick = _picker(SATISFACTION)
+        # Per basic grid, for tickets: (grid id, micro ids, worker ids, worker names, indexes of the
+        # grid's own workers that may verify (their names tell them apart), compounds, roads,
+        # the command centre's and the secretary's names in the timeline)
         self.ticket_grids = []
+        # Meeting items turned into tickets, waiting for their ticket: a heap of
+        # (earliest creation time, item id, request).
+        self.item_tickets = []
 
     # --- the grid tree ----------------------------------------------------
 
@@ -533,7 +809,8 @@ class _Seeder:
                 village = town and c > 0
                 c_code = s_code + (f"{201 + c:03d}" if village else f"{c + 1:03d}")
                 c_name = c_words[c] + ("村" if village else "社区")
-                c_totals = self.community(c_code, c_name, street, grid_count, "rural" if village else "urban")
+                c_totals = self.community(c_code, c_name, street, grid_count, "rural" if village else "urban",
+                                          f"{s_name}指挥中心")
                 for i in range(3):
                     s_totals[i] += c_totals[i]
             s_row[9], s_row[10], s_row[11] = s_totals[0], s_totals[1], f"{s_totals[2]:.2f}"
@@ -546,7 +823,7 @@ class _Seeder:
         Grid.update(households=totals[0], population=totals[1], area=f"{totals[2]:.2f}").where(
             Grid.id == district[0]).execute()
 
-    def community(self, code, name, street, grid_count, area_type):
+    def community(self, code, name, street, grid_count, area_type, centre):
         rng = self.rng
         rural = area_type == "rural"
         c_row, community = self.grid_row(code, name, "community", street, area_type=area_type)
@@ -560,7 +837,9 @@ class _Seeder:
         gb = self.org(f"{name}党总支", "general_branch", None, community[0], founded)
         self.members(gb[0], rng.randint(3, 6), first=gb[3])
         secretary = gb[3]
+        labels = (centre, f"{name}书记{secretary}")
         grid_ids = []
+        first_index = len(self.ticket_grids)
         for g in range(grid_count):
             households = rng.randint(250, 520) if not rural else rng.randint(120, 300)
             population = int(households * rng.uniform(2.3, 3.0))
@@ -575,9 +854,11 @@ class _Seeder:
                 population=population, area=f"{area:.2f}", bounds=bounds, group=f"{g_name}居民群",
                 group_members=int(households * rng.uniform(0.4, 0.9)))
             grid_ids.append(grid[0])
-            workers = [self.worker(grid[0], "leader")[0], self.worker(grid[0], "part" if rural else "full")[0]]
+            workers = [self.worker(grid[0], "leader"), self.worker(grid[0], "part" if rural else "full")]
             if rng.random() < 0.5:
-                workers.append(self.worker(grid[0], "part")[0])
+                workers.append(self.worker(grid[0], "part"))
+            own = [w_name for _wid, w_name in workers]
+            verifiers = tuple(i for i, w_name in enumerate(own) if own.count(w_name) == 1)
             branch = self.org(f"{g_name}党支部", "branch", gb, grid[0], founded + timedelta(days=rng.randrange(400)))
             self.members(branch[0], rng.randint(2, 6), first=branch[3])
             micro_ids = []
@@ -592,9 +873,9 @@ class _Seeder:
                     households=share, population=int(share * population / households),
                     area=f"{area / n_micro:.2f}")
                 micro_ids.append(micro[0])
-                workers.append(self.worker(micro[0], "micro")[0])
+                workers.append(self.worker(micro[0], "micro"))
                 if not rural and rng.random() < 0.4:
-                    workers.append(self.worker(micro[0], "building")[0])
+                    workers.append(self.worker(micro[0], "building"))
                 if rng.random() < 0.35:
                     building = f"{mine[0]}{rng.randint(1, 30)}栋"
                     group = self.org(f"{building}楼宇党小组", "group", branch, micro[0],
@@ -608,10 +889,11 @@ class _Seeder:
             totals[0] += households
             totals[1] += population
             totals[2] += area
-            self.ticket_grids.append((grid[0], tuple(micro_ids), tuple(workers), tuple(mine), tuple(roads)))
+            self.ticket_grids.append((grid[0], tuple(micro_ids), tuple(wid for wid, _n in workers),
+                                      tuple(n for _w, n in workers), verifiers, tuple(mine), tuple(roads), *labels))
         c_row[9], c_row[10], c_row[11] = totals[0], totals[1], f"{totals[2]:.2f}"
         self.volunteers(name, community[0], grid_ids, roads)
-        self.meetings(name, community[0], grid_ids, secretary, compounds, roads)
+        self.meetings(name, community[0], grid_ids, first_index, secretary, compounds, roads)
         return totals
 
     def volunteers(self, c_name, community_id, grid_ids, roads):
@@ -640,36 +922,72 @@ class _Seeder:
                         rng.choice(SERVICE_HOURS), rng.choice(activities), rng.randint(0, 40), None,
                         _fmt(clock.to_utc(datetime.combine(served, time(20)), self.tz))))
 
-    def meetings(self, c_name, community_id, grid_ids, secretary, compounds, roads):
+    def meetings(self, c_name, community_id, grid_ids, first_index, secretary, compounds, roads):
         rng = self.rng
         days = sorted(rng.sample(range(1, 365 * YEARS_OF_TICKETS), rng.randint(6, 14)), reverse=True)
+        # The very first community's newest meeting held at least three weeks ago
+        # shows every item state, in both modes of action.
+        pin_age = None
+        if not self.items_pinned:
+            pin_age = min((age for age in days if age >= 21), default=days[0])
+            self.items_pinned = True
         for age in days:
-            # The very first community's newest meeting shows every item status.
-            pinned = [value for value, _label in MEETING_ITEM_STATUSES] if (
-                age == days[-1] and not self.items_pinned) else None
-            self.items_pinned = self.items_pinned or bool(pinned)
+            pinned = PINNED_ITEMS if age == pin_age else None
             held_local = datetime.combine(self.today - timedelta(days=age), time(rng.choice((9, 10, 14, 15, 19))))
             held = clock.to_utc(held_local, self.tz)
-            at_grid = rng.random() < 0.5
-            grid_id = rng.choice(grid_ids) if at_grid else community_id
+            # Items of a grid's meeting may become tickets of that grid (to_ticket files them there).
+            at_grid = pinned is not None or rng.random() < 0.5
+            k = rng.randrange(len(grid_ids))
+            grid_id = grid_ids[k] if at_grid else community_id
             mid = self.w.next_id(Meeting)
             title = f"{c_name}{held_local.year}年{held_local.month}月{'网格' if at_grid else '居民'}议事会"
             self.w.add(Meeting, MEETING_COLUMNS, (
                 mid, title, _fmt(held), rng.choice(MEETING_PLACES), grid_id, secretary, self.names.person()[0],
                 f"居民代表、物业、网格员等{rng.randint(7, 30)}人", _fmt(held + timedelta(hours=2))))
             for i in range(len(pinned) if pinned else rng.randint(1, 4)):
-                status = pinned[i] if pinned else self.item_status(age)
-                topic, raised_by = rng.choice(MEETING_TOPICS)
+                status, mode = pinned[i] if pinned else (self.item_status(age), None)
+                topic, raised_by, category = rng.choice(MEETING_TOPICS)
                 values = {"xq": rng.choice(compounds), "b": rng.randint(1, 30), "road": rng.choice(roads)}
+                topic = topic.format(**values)
                 discussed = status != "raised"
-                acting = status in ("in_action", "evaluated")
-                self.w.add(MeetingItem, ITEM_COLUMNS, (
-                    self.w.next_id(MeetingItem), mid, topic.format(**values), raised_by.format(**values),
-                    "与会人员充分发表意见" if discussed else None,
-                    rng.choice(MEETING_RESOLUTIONS) if discussed else None,
-                    self.names.person()[0] if acting else None,
-                    (held_local.date() + timedelta(days=rng.randint(15, 90))).isoformat() if discussed else None,
-                    status))
+                evaluated = status == "evaluated"
+                if status in ("in_action", "evaluated") and mode is None:
+                    mode = "ticket" if at_grid and rng.random() < ITEM_TICKET_SHARE else "community"
+                row = [self.w.next_id(MeetingItem), mid, topic, raised_by.format(**values),
+                       "与会人员充分发表意见" if discussed else None,
+                       rng.choice(MEETING_RESOLUTIONS) if discussed else None,
+                       None, None, None, status, mode, None, None, None, None, None]
+                if mode == "ticket":
+                    # Filed as a ticket after the meeting; written with it (tickets()).
+                    ready = self.before_end(held + timedelta(hours=2), self.delay["to_ticket"](rng.random()))
+                    heapq.heappush(self.item_tickets, (ready, row[0], (
+                        row, first_index + k, category, topic, values["xq"], evaluated)))
+                    continue
+                if mode == "community":
+                    deadline = held_local.date() + timedelta(days=rng.randint(15, 90))
+                    row[6:9] = self.names.person()[0], deadline.isoformat(), rng.choice(MEETING_MEASURES)
+                    if evaluated or rng.random() < ITEM_DONE_SHARE:
+                        window = (clock.to_utc(datetime.combine(deadline, time(18)), self.tz) - held).total_seconds()
+                        done = self.before_end(held + timedelta(hours=2), window * rng.uniform(0.1, 1.1))
+                        row[12] = _fmt(done)
+                        if evaluated:
+                            self.evaluate(row, done)
+                self.w.add(MeetingItem, ITEM_COLUMNS, row)
+
+    def before_end(self, start, seconds):
+        """``start`` plus ``seconds``, or, if that is not before the end of the
+        demo's time, a time between ``start`` and the end."""
+        at = start + timedelta(seconds=int(seconds))
+        if at >= self.end_utc:
+            at = start + timedelta(seconds=int((self.end_utc - start).total_seconds() * self.rng.uniform(0.2, 0.9)))
+        return at
+
+    def evaluate(self, row, after):
+        """Fill an evaluated item's satisfaction, evaluation and time (after ``after``)."""
+        satisfaction = self.satisfaction_pick(self.rng)
+        row[I_SATISFACTION:] = (satisfaction, self.rng.choice(MEETING_EVALUATIONS[satisfaction]),
+                                _fmt(self.before_end(after + timedelta(seconds=60),
+                                                     self.delay["evaluate"](self.rng.random()))))
 
     def item_status(self, age):
         r = self.rng.random()
@@ -688,9 +1006,10 @@ class _Seeder:
 
     def tickets(self, total, lookups):
         rng = self.rng
-        if total <= 0 or not self.ticket_grids:
-            return
         categories, sources, departments = lookups
+        if total <= 0 or not self.ticket_grids:
+            self.unfiled_items()
+            return
         n_days = (self.today - self.start_day).days
         day_weights = []
         for i in range(n_days):
@@ -708,36 +1027,40 @@ class _Seeder:
             counts.append(upto - before)
             before = upto
         counts[-1] += total - before
-        # Every status at least once: pin one ticket of each among the newest.
-        statuses = [value for value, _label in TICKET_STATUSES]
+        # Every status and side path at least once: pinned among the newest tickets.
         forced = {}
-        if total >= len(statuses):
-            window = max(len(statuses), total // 20)
-            for position, status in zip(rng.sample(range(total - window, total), len(statuses)), statuses,
+        if total >= len(FORCED):
+            window = max(len(FORCED), total // 20)
+            for position, pinned in zip(rng.sample(range(total - window, total), len(FORCED)), FORCED,
                                         strict=True):
-                forced[position] = status
+                forced[position] = pinned
 
         hour_pick = _picker(list(enumerate(HOUR_WEIGHTS)))
         status_picks = [(limit, _picker(list(weights.items()))) for limit, weights in STATUS_BY_AGE]
         cat_pick = _picker([(name, weight) for name, (weight, _t) in TITLES.items()])
         source_pick = _picker(list(zip(sources.values(), SOURCE_WEIGHTS, strict=True)))
         priority_pick = _picker(PRIORITIES)
-        satisfaction_pick = _picker(SATISFACTION)
         patrol, resident, app = sources["网格员巡查"], sources["居民上报"], sources["随手拍小程序"]
+        from_meeting = sources["议事会转办"]
         source_words = {sid: name for name, sid in sources.items()}
-        dept_ids = {name: [departments[d] for d in names] for name, names in CATEGORY_DEPARTMENTS.items()}
-        limits = {name: timedelta(hours=categories[name][1]) for name in categories}
-        cat_ids = {name: categories[name][0] for name in categories}
+        dept_ids = {name: [(departments[d], d) for d in names] for name, names in CATEGORY_DEPARTMENTS.items()}
+        closable = [name for name in TITLES if categories[name].self_closable]
+        # The category with the shortest round-the-clock limit (an open ticket of it soon runs overdue).
+        urgent = [rule.name for rule in sorted(categories.values(), key=lambda rule: rule.hours)
+                  if rule.round_the_clock and not rule.days and rule.hours > 0 and rule.name in TITLES]
         grids = self.ticket_grids
         n_grids = len(grids)
-        end = self.end_utc
         random_ = rng.random
         randrange = rng.randrange
         choice = rng.choice
+        items = self.item_tickets
+        # The newest ticket a duplicate can be merged into, per basic grid and overall.
+        targets, last_target = {}, None
 
         tid = self.w.next_id(Ticket) - 1
-        rows = []
-        index = 0
+        self.eid = self.w.next_id(TicketEvent) - 1
+        self.pid = self.w.next_id(PointEntry) - 1
+        index = in_batch = 0
         started = _time.monotonic()
         for i, count in enumerate(counts):
             if not count:
@@ -753,61 +1076,340 @@ class _Seeder:
             prefix = day.strftime("%Y%m%d-")
             for seq, second in enumerate(seconds, 1):
                 created = midnight + timedelta(seconds=second)
-                grid_id, micro_ids, worker_ids, compounds, roads = grids[randrange(n_grids)]
-                if random_() < LEAK_SHARE:
-                    cat_name, title_t, place_t = choice(LEAK_TITLES)
-                else:
-                    cat_name = cat_pick(rng)
-                    title_t, place_t = choice(TITLES[cat_name][1])
-                values = {"xq": choice(compounds), "b": randrange(1, 31), "u": randrange(1, 5),
-                          "road": choice(roads), "shop": choice(SHOPS)}
-                title = title_t.format(**values)
-                place = place_t.format(**values)
-                source_id = source_pick(rng)
-                status = forced.get(index) or status_pick(rng)
+                pinned = forced.get(index)
                 index += 1
                 tid += 1
-                if micro_ids and random_() < 0.3:
-                    grid_id = choice(micro_ids)
-                reporter = choice(worker_ids) if (
-                    source_id == patrol or (source_id in (resident, app) and random_() < 0.5)) else None
-                department = assignee = closed = resolution = satisfaction = None
-                if status in ("dispatched", "in_progress", "handled", "closed", "rated"):
-                    if random_() < 0.6:
-                        department = choice(dept_ids[cat_name])
-                        if random_() < 0.3:
-                            assignee = choice(worker_ids)
+                in_batch += 1
+                number = f"{prefix}{seq:04d}"
+                item = None
+                if items and items[0][0] <= created and pinned is None:
+                    item = heapq.heappop(items)[2]
+                    row, g_index, cat_name, title, place, evaluated = item
+                    g = grids[g_index]
+                    grid_id = g[0]
+                    status = ("rated" if random_() < 0.5 else "closed") if evaluated else status_pick(rng)
+                    while status in ("rejected", "merged"):
+                        status = status_pick(rng)
+                    variant = None
+                    source_id, reporter, priority = from_meeting, None, "normal"
+                    description = row[5]
+                else:
+                    g_index = randrange(n_grids)
+                    g = grids[g_index]
+                    grid_id = g[0]
+                    status, variant = pinned or (status_pick(rng), None)
+                    if variant == "on_spot" and closable:
+                        cat_name = choice(closable)
+                        title_t, place_t = choice(TITLES[cat_name][1])
+                    elif variant == "overdue" and urgent:
+                        cat_name = urgent[0]
+                        title_t, place_t = choice(TITLES[cat_name][1])
+                    elif random_() < LEAK_SHARE:
+                        cat_name, title_t, place_t = choice(LEAK_TITLES)
                     else:
-                        assignee = choice(worker_ids)
-                limit = limits[cat_name]
-                if status in ("handled", "closed", "rated"):
-                    resolution = choice(RESOLUTIONS)
-                if status in ("closed", "rated"):
-                    share = random_() * 0.95 + 0.05 if random_() > 0.12 else 1 + random_() * 1.5
-                    closed = created + limit * share
-                    if closed > end:
-                        closed = created + (end - created) * random_()
-                    closed = _fmt(closed)
-                    if status == "rated":
-                        satisfaction = satisfaction_pick(rng)
-                elif status == "rejected":
-                    resolution = choice(REJECTIONS)
-                rows.append((
-                    tid, f"{prefix}{seq:04d}", title, f"{source_words[source_id]}：{title}，请及时处理。",
-                    cat_ids[cat_name], source_id, grid_id, place, reporter, assignee, department,
-                    priority_pick(rng), status, _fmt(created), _fmt(created + limit), closed, resolution,
-                    satisfaction,
-                ))
-            if len(rows) >= TICKETS_PER_TRANSACTION:
-                self.write_tickets(rows)
+                        cat_name = cat_pick(rng)
+                        title_t, place_t = choice(TITLES[cat_name][1])
+                    compounds, roads = g[5], g[6]
+                    values = {"xq": choice(compounds), "b": randrange(1, 31), "u": randrange(1, 5),
+                              "road": choice(roads), "shop": choice(SHOPS)}
+                    title = title_t.format(**values)
+                    place = place_t.format(**values)
+                    source_id = patrol if variant == "on_spot" else source_pick(rng)
+                    if g[1] and random_() < 0.3:
+                        grid_id = choice(g[1])
+                    reporter = randrange(len(g[2])) if (
+                        source_id == patrol or (source_id in (resident, app) and random_() < 0.5)) else None
+                    priority = priority_pick(rng)
+                    description = None
+                target = None
+                if status == "merged":
+                    target = targets.get(g_index) or last_target
+                    if target is None:
+                        status = "rejected"
+                    else:  # the same matter, reported again in the target's grid
+                        _t, _n, g_index, grid_id, cat_name, title, place = target
+                        g = grids[g_index]
+                        if reporter is not None:
+                            reporter = randrange(len(g[2]))
+                rule = categories[cat_name]
+                if description is None:
+                    description = f"{source_words[source_id]}：{title}，请及时处理。"
+                department = None
+                if status not in ("reported", "accepted", "rejected", "merged"):
+                    department = choice(dept_ids[cat_name]) if random_() < DEPARTMENT_SHARE else None
+                row_out, closed = self.story(tid, number, created, status, variant, rule, g, reporter, department,
+                                             source_id == from_meeting, target)
+                self.w.add(Ticket, TICKET_COLUMNS, (
+                    tid, number, title, description, rule.id, source_id, grid_id, place,
+                    g[2][reporter] if reporter is not None else None, *row_out[:2], priority, *row_out[2:]))
+                status = row_out[2]
+                if status not in ("merged", "rejected"):
+                    last_target = targets[g_index] = (tid, number, g_index, grid_id, cat_name, title, place)
+                if item is not None:
+                    self.file_item(item[0], tid, status, closed)
+            if in_batch >= TICKETS_PER_TRANSACTION:
+                self.write_tickets()
                 self.echo(f"  tickets: {index:,} of {total:,} ({_time.monotonic() - started:.0f}s)")
-                rows = []
-        self.write_tickets(rows)
+                in_batch = 0
+        self.write_tickets()
         self.w.ids[Ticket] = tid
+        self.w.ids[TicketEvent] = self.eid
+        self.w.ids[PointEntry] = self.pid
+        self.unfiled_items()
 
-    def write_tickets(self, rows):
+    def file_item(self, row, ticket_id, status, closed):
+        """A meeting item turned into ticket ``ticket_id``: evaluated only once
+        its ticket is closed (else it is still in action)."""
+        row[I_TICKET] = ticket_id
+        if row[I_STATUS] == "evaluated":
+            if status in ("closed", "rated") and closed + timedelta(seconds=120) < self.end_utc:
+                self.evaluate(row, closed)
+            else:
+                row[I_STATUS] = "in_action"
+        self.w.add(MeetingItem, ITEM_COLUMNS, row)
+
+    def unfiled_items(self):
+        """Items that found no ticket in the demo's time stay as discussed."""
+        while self.item_tickets:
+            row = heapq.heappop(self.item_tickets)[2][0]
+            row[I_STATUS], row[ITEM_COLUMNS.index("action_mode")] = "discussed", None
+            self.w.add(MeetingItem, ITEM_COLUMNS, row)
         with db.atomic():
-            self.w.insert(Ticket, TICKET_COLUMNS, rows)
+            self.w.flush(TICKET_FLUSH_ORDER)
+
+    def write_tickets(self):
+        with db.atomic():
+            self.w.flush(TICKET_FLUSH_ORDER)
+
+    # --- one ticket's history ---------------------------------------------------
+
+    def story(self, tid, number, created, status, variant, rule, g, reporter, department, meeting, target):
+        """Take one ticket from its report to ``status`` the way the workflow
+        would: its events and point entries go to the writer; returns the
+        ticket's columns from assignee_id on (less priority) and its close time."""
+        rng = self.rng
+        random_ = rng.random
+        choice = rng.choice
+        delay = self.delay
+        worker_ids, names = g[2], g[3]
+        centre, secretary = g[7], g[8]
+
+        def staff():
+            return secretary if random_() < SECRETARY_SHARE else centre
+
+        assignee = None
+        if status not in ("reported", "accepted", "rejected", "merged") and department is None:
+            assignee = rng.randrange(len(worker_ids))
+        on_spot = status in ("closed", "rated") and reporter is not None and rule.self_closable and (
+            variant == "on_spot" or random_() < ON_SPOT_SHARE)
+        if reporter is not None:
+            reported_by = names[reporter]
+        else:
+            reported_by = secretary if meeting else centre
+        # The plan: (action, status after, by, timed by (0: seconds after the step before,
+        # 1: a fraction of the handling window from the dispatch), that value, note, particulars)
+        plan = []
+        step = plan.append
+        if status == "rejected":
+            step(("reject", "rejected", staff(), 0, delay["reject"](random_()), choice(REJECTIONS), None))
+        elif status == "merged":
+            if random_() < 0.3:
+                step(("accept", "accepted", staff(), 0, delay["accept"](random_()), None, None))
+            step(("merge", "merged", staff(), 0, delay["merge"](random_()), MERGE_NOTE.format(number=target[1]),
+                  target))
+        elif status == "accepted":
+            step(("accept", "accepted", staff(), 0, delay["accept"](random_()), None, None))
+        elif on_spot:
+            step(("close_on_spot", "closed", reported_by, 0, delay["on_spot"](random_()), choice(ON_SPOT_RESULTS),
+                  None))
+        elif status != "reported":
+            handler = department[1] if department is not None else names[assignee]
+            verifier = None  # the verifying worker's index, if a worker verifies
+            eligible = [i for i in g[4] if i != assignee]
+            if eligible and random_() < WORKER_VERIFY_SHARE:
+                verifier = choice(eligible)
+                checked_by = names[verifier]
+            else:
+                checked_by = staff()
+            step(("accept", "accepted", staff(), 0, delay["accept"](random_()), None, None))
+            step(("dispatch", "dispatched", centre, 0, delay["dispatch"](random_()), None, None))
+            target_status = "closed" if status == "rated" else status
+            reopen = target_status == "closed" and (variant == "reopen" or random_() < REOPEN_SHARE)
+            self.handling(step, target_status, variant, rule, handler, verifier, checked_by, centre)
+            if reopen:
+                step(("reopen", "accepted", centre, 0, delay["reopen"](random_()), choice(REOPENS), None))
+                step(("dispatch", "dispatched", centre, 0, delay["dispatch"](random_()), None, None))
+                self.handling(step, "closed", "plain", rule, handler, verifier, checked_by, centre)
+        if status == "rated":
+            satisfaction = self.satisfaction_pick(rng)
+            step(("rate", "rated", staff(), 0, delay["rate"](random_()), choice(RATING_NOTES[satisfaction]),
+                  satisfaction))
+
+        # Time the plan; squeeze it (keeping its order) if it would run past the demo's end.
+        end = self.end_utc
+        factor = 1.0
+        for _try in range(6):
+            times = self.walk(plan, created, rule, factor)
+            if not times or times[-1][0] < end:
+                break
+            factor *= ((end - created).total_seconds() * rng.uniform(0.5, 0.9)
+                       / (times[-1][0] - created).total_seconds())
+        else:
+            times = self.walk(plan, created, rule, 0.0)  # one second apart
+            if times[-1][0] >= end:  # reported in the last seconds: nothing more happened yet
+                plan, times = [], []
+
+        # Replay it: events, points and the ticket's columns.
+        add = self.w.add
+        ticket_id = tid
+        self.eid += 1
+        add(TicketEvent, EVENT_COLUMNS, (self.eid, tid, _fmt(created), reported_by, "report", None, "reported",
+                                         None, None))
+        current = "reported"
+        dispatched = due = extension = handled = closed = resolution = satisfaction = rating_note = duplicate = None
+        nets = {}
+
+        def book(worker, points, reason, at, note=None):
+            if worker is None or not points:
+                return
+            self.pid += 1
+            add(PointEntry, POINT_COLUMNS, (self.pid, worker, points, reason, ticket_id, _fmt(at),
+                                            note[:255] if note else None))
+            nets[worker] = nets.get(worker, 0) + points
+
+        for (action, to, by, _kind, _value, note, extra), (at, due_then) in zip(plan, times, strict=True):
+            data = None
+            if action == "dispatch":
+                dispatched, due, extension, handled = at, due_then, None, None
+                data = {"department": department[1]} if department is not None else {"assignee": names[assignee]}
+                if due is not None:
+                    data["due_at"] = _fmt(due)
+            elif action == "handle":
+                resolution, handled, extension = note, at, None
+            elif action == "close_on_spot":
+                resolution, handled, closed = note, at, at
+                book(worker_ids[reporter], rule.on_spot, "on_spot", at)
+            elif action == "verify":
+                closed = at
+                book(worker_ids[reporter] if reporter is not None else None, rule.points, "report", at)
+                book(worker_ids[extra] if extra is not None else None, rule.verify, "verify", at)
+                if handled is not None and due is not None and handled > due and assignee is not None:
+                    book(worker_ids[assignee], -rule.overdue, "overdue", at)
+            elif action == "return":
+                handled = None
+            elif action == "request_extension":
+                extension = (max(due, at) if due is not None else at) + timedelta(seconds=extra)
+                data = {"due_at": _fmt(extension)}
+            elif action == "approve_extension":
+                data = {"due_at": _fmt(extension), "was": _fmt(due) if due is not None else None}
+                due, extension = extension, None
+            elif action == "deny_extension":
+                data = {"due_at": _fmt(extension)}
+                extension = None
+            elif action == "rate":
+                satisfaction, rating_note = extra, note
+                data = {"satisfaction": extra}
+            elif action == "merge":
+                duplicate, closed = extra[0], at
+                data = {"target": extra[1]}
+            elif action == "reopen":
+                for worker, net in sorted(nets.items()):
+                    book(worker, -net, "reversal", at, note)
+                closed = handled = due = dispatched = extension = satisfaction = rating_note = None
+            if data is not None:
+                data = json.dumps({k: v for k, v in data.items() if v is not None}, ensure_ascii=False)
+            before, current = current, to or current
+            self.eid += 1
+            add(TicketEvent, EVENT_COLUMNS, (self.eid, tid, _fmt(at), by, action, before, current, note, data))
+        dispatched_ever = any(step[0] == "dispatch" for step in plan)
+        return ((worker_ids[assignee] if assignee is not None and dispatched_ever else None,
+                 department[0] if department is not None and dispatched_ever else None,
+                 current, _fmt(created), dispatched and _fmt(dispatched), due and _fmt(due),
+                 extension and _fmt(extension), handled and _fmt(handled), closed and _fmt(closed), resolution,
+                 satisfaction, rating_note, duplicate, len(plan)), closed)
+
+    def handling(self, step, status, variant, rule, handler, verifier, checked_by, centre):
+        """The steps from dispatched to ``status`` (dispatched, in_progress,
+        handled or closed), with the side paths ``variant`` asks for or chance brings."""
+        rng = self.rng
+        random_ = rng.random
+        delay = self.delay
+        plain = variant == "plain"
+        returned = not plain and status in ("dispatched", "handled", "closed") and (
+            variant == "returned" or random_() < RETURN_SHARE)
+        pending = not plain and status in ("dispatched", "in_progress") and (
+            variant == "pending" or random_() < PENDING_SHARE)
+        decided = None
+        if not plain and status != "dispatched" and (variant == "extended" or random_() < EXTENSION_SHARE):
+            decided = "approve_extension" if variant == "extended" or random_() < APPROVE_SHARE \
+                else "deny_extension"
+        late = variant == "late" or (not plain and random_() < LATE_SHARE)
+
+        def window(name):
+            low, high = WINDOWS[name]
+            return low + (high - low) * random_()
+
+        def extension():
+            # How much later the handler asks to be due: hours for urgent matters, else days.
+            if rule.round_the_clock and not rule.days:
+                return max(3600, int(rule.hours * 3600 * rng.uniform(0.5, 1.5)))
+            return rng.randint(1, 5) * 86400
+
+        if status == "dispatched":
+            if returned:
+                step(("start", "in_progress", handler, 1, window("start"), None, None))
+                step(("handle", "handled", handler, 1, window("late" if late else "handle"),
+                      rng.choice(RESOLUTIONS), None))
+                step(("return", "dispatched", checked_by, 0, delay["return"](random_()), rng.choice(RETURNS),
+                      None))
+            if pending:
+                step(("request_extension", None, handler, 1, window("request"), rng.choice(EXTENSIONS),
+                      extension()))
+            return
+        step(("start", "in_progress", handler, 1, window("start"), None, None))
+        if decided:
+            step(("request_extension", None, handler, 1, window("request"), rng.choice(EXTENSIONS), extension()))
+            step((decided, None, centre, 0, delay["decide"](random_()), None, None))
+        if status == "in_progress":
+            if pending:
+                step(("request_extension", None, handler, 1, window("request"), rng.choice(EXTENSIONS),
+                      extension()))
+            return
+        step(("handle", "handled", handler, 1, window("late" if late else "handle") if not decided
+              else rng.uniform(0.85, 1.0), rng.choice(RESOLUTIONS), None))
+        if returned:
+            step(("return", "dispatched", checked_by, 0, delay["return"](random_()), rng.choice(RETURNS), None))
+            if random_() < 0.7:
+                step(("start", "in_progress", handler, 0, delay["restart"](random_()), None, None))
+            step(("handle", "handled", handler, 0, delay["rehandle"](random_()), rng.choice(RESOLUTIONS), None))
+        if status == "closed":
+            step(("verify", "closed", checked_by, 0, self.delay["verify"](random_()),
+                  rng.choice(VERIFY_NOTES), verifier))
+
+    def walk(self, plan, created, rule, factor):
+        """The plan's times, every delay times ``factor``: [(at, due time after the step)]."""
+        due_time = self.work.due
+        at = created
+        dispatched = due = extension = None
+        out = []
+        second = timedelta(seconds=1)
+        for action, _to, _by, kind, value, _note, extra in plan:
+            if kind:
+                span = (due - dispatched).total_seconds() if due is not None else DEFAULT_WINDOW
+                moved = dispatched + timedelta(seconds=int(span * value * factor))
+                at = moved if moved > at else at + second
+            else:
+                at += timedelta(seconds=int(value * factor) or 1)
+            if action == "dispatch":
+                dispatched, due, extension = at, due_time(rule, at), None
+            elif action == "request_extension":
+                extension = (max(due, at) if due is not None else at) + timedelta(seconds=extra)
+            elif action == "approve_extension":
+                due, extension = extension, None
+            elif action == "reopen":
+                due = None
+            out.append((at, due))
+        return out
 
 
 def _shape(grids, rng):
@@ -858,14 +1460,33 @@ def _lookups():
             existing[name] = model.create(**data)
         return existing
 
-    cats = ensure(Category, CATEGORIES, lambda r: {"time_limit_hours": r[2], "points": r[3]})
+    cats = ensure(Category, CATEGORIES, lambda r: {
+        "time_limit_hours": r[2], "time_limit_days": r[3], "round_the_clock": r[4], "self_closable": r[5],
+        "points": r[6], "points_on_spot": r[7], "points_verify": r[8], "points_overdue": r[9]})
     srcs = ensure(Source, SOURCES, lambda r: {})
     depts = ensure(Department, DEPARTMENTS, lambda r: {"phone": r[2]})
-    categories = {name: (cats[name].id, cats[name].time_limit_hours or 72) for name, _w in
-                  ((n, 0) for _c, n, _l, _p in CATEGORIES)}
+    categories = {row[1]: _Rule(cats[row[1]]) for row in CATEGORIES}
     sources = {name: srcs[name].id for _c, name in SOURCES}
     departments = {name: depts[name].id for _c, name, _p in DEPARTMENTS}
     return categories, sources, departments
+
+
+def _calendar(writer, first_year, last_year):
+    """The holidays and make-up workdays of the years given (those listed in
+    ``CALENDAR``), keeping any day already entered; returns every calendar
+    row as {day: workday}."""
+    existing = dict(CalendarDay.select(CalendarDay.day, CalendarDay.workday).tuples())
+    for year in range(first_year, last_year + 1):
+        for first, last, name, workday in CALENDAR.get(year, ()):
+            day, last = date.fromisoformat(first), date.fromisoformat(last)
+            while day <= last:
+                if day not in existing:
+                    writer.add(CalendarDay, CALENDAR_COLUMNS,
+                               (writer.next_id(CalendarDay), day.isoformat(), workday, name))
+                    existing[day] = workday
+                day += timedelta(days=1)
+    writer.flush((CalendarDay,))
+    return existing
 
 
 def _analyze(database):
@@ -897,7 +1518,6 @@ def seed(tickets=5000, grids=None, seed=2026, echo=None, today=None, tz=TZ):
     today = today or clock.local_today(tz)
     check_empty()
     writer = _Writer(database)
-    seeder = _Seeder(rng, writer, today, tz, echo)
     sqlite = isinstance(database, SqliteDatabase)
     if sqlite:
         # A bigger page cache for the load: indexes are built row by row.
@@ -906,6 +1526,9 @@ def seed(tickets=5000, grids=None, seed=2026, echo=None, today=None, tz=TZ):
     try:
         with db.atomic():
             lookups = _lookups()
+            # The years the tickets span, and the next (their deadlines may reach it).
+            calendar = _calendar(writer, today.year - YEARS_OF_TICKETS, today.year + 1)
+            seeder = _Seeder(rng, writer, today, tz, echo, _WorkTime(calendar, tz))
             shape = _shape(grids or DEFAULT_GRIDS, rng)
             names = _district_names(len(shape), rng)
             for i, streets in enumerate(shape):
@@ -938,8 +1561,9 @@ def seed(tickets=5000, grids=None, seed=2026, echo=None, today=None, tz=TZ):
     for label, model in (("workers", Worker), ("party organisations", PartyOrg), ("party members", PartyMember),
                          ("volunteer teams", VolunteerTeam), ("volunteers", Volunteer),
                          ("service records", ServiceRecord), ("meetings", Meeting), ("meeting items", MeetingItem),
-                         ("tickets", Ticket)):
+                         ("tickets", Ticket), ("ticket events", TicketEvent), ("point entries", PointEntry)):
         summary[label] = writer.counts.get(model, 0)
+    summary["calendar days"] = CalendarDay.select().count()
     summary["categories"] = Category.select().count()
     summary["sources"] = Source.select().count()
     summary["departments"] = Department.select().count()

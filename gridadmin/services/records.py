@@ -1,12 +1,13 @@
 """Saving and deleting records safely: atomic, and never a silent cascade."""
 
-from ..models import Meeting, MeetingItem, db
+from ..models import Meeting, MeetingItem, Ticket, TicketEvent, TicketPhoto, db
 from . import audit
 from .errors import InUse, RuleError
 
-# Parts that belong to their parent and go with it (a meeting's items).
-# Everything else that refers to a record blocks its deletion.
-OWNED_PARTS = {Meeting: [MeetingItem.meeting]}
+# Parts that belong to their parent and go with it (a meeting's items, a
+# ticket's timeline and photos). Everything else that refers to a record
+# blocks its deletion (a ticket with points booked, or linked to a meeting item).
+OWNED_PARTS = {Meeting: [MeetingItem.meeting], Ticket: [TicketEvent.ticket, TicketPhoto.ticket]}
 
 
 def references(obj):

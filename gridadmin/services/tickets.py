@@ -1,10 +1,8 @@
 """Tickets: human-readable numbers, due times, time order."""
 
-from datetime import timedelta
-
 from peewee import IntegrityError, fn
 
-from ..models import Category, Ticket, db, utcnow
+from ..models import Ticket, db, utcnow
 from .errors import RuleError
 
 NUMBER_DIGITS = 4
@@ -44,21 +42,25 @@ def check_times(ticket):
         raise RuleError("The closed time cannot be before the ticket was created.", field="closed_at")
 
 
-def default_due(ticket):
-    """Due after the category's time limit (working-day calendars come with the workflow)."""
-    if ticket.due_at is None and ticket.category_id is not None:
-        hours = Category.select(Category.time_limit_hours).where(Category.id == ticket.category_id).scalar()
-        if hours:
-            ticket.due_at = ticket.created_at + timedelta(hours=hours)
-
-
 def save_ticket(ticket, is_created, today):
-    """Create (numbered, due by its category) or update a ticket."""
+    """Create (numbered) or update a ticket's own fields. Its status, due
+    time and handling change only through ``services.workflow``."""
     if is_created:
         ticket.created_at = utcnow()
-        default_due(ticket)
     check_times(ticket)
     if is_created:
         return save_new(ticket, today)
     ticket.save()
     return ticket
+
+
+# Past these, a ticket is a record of what happened: no more form edits.
+FINAL_STATUSES = ("rejected", "closed", "rated", "merged")
+
+
+def editable(ticket, role):
+    """May a user of ``role`` (allowed to edit tickets) edit this one's own
+    fields? Not once it is final; a grid worker only before it is accepted."""
+    if ticket.status in FINAL_STATUSES:
+        return False
+    return ticket.status == "reported" if role == "worker" else True

@@ -7,13 +7,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..services import permissions
+from . import photos
 from .i18n import TRANSLATIONS
+from .views.calendar import CalendarBulkLink, CalendarDayView
 from .views.grid import GridView, WorkerView
 from .views.lookups import CategoryView, DepartmentView, SourceView
-from .views.meeting import MeetingView
+from .views.meeting import MeetingItemView, MeetingView
 from .views.party import PartyMemberView, PartyOrgView
+from .views.points import PointEntryView, RankingView
 from .views.system import AccountView, AuditLogView, LoginAttemptView, PermissionMatrixView, UserView
-from .views.ticket import TicketView
+from .views.ticket import OverdueTicketsLink, TicketView
 from .views.volunteer import ServiceRecordView, VolunteerTeamView, VolunteerView
 
 
@@ -40,21 +43,32 @@ def init_app(app):
     )
     grids, party, volunteers, lookups = _l("Grids"), _l("Party building"), _l("Volunteers"), _l("Lookup tables")
     system = _l("System")
-    admin.add_view(TicketView(category=None))
+    ticket_view = TicketView(category=None)
+    admin.add_view(ticket_view)
+    admin.add_link(OverdueTicketsLink(_l("Overdue tickets"), ticket_view))
     admin.add_view(GridView(category=grids))
     admin.add_view(WorkerView(category=grids))
     admin.add_view(PartyOrgView(category=party))
     admin.add_view(PartyMemberView(category=party))
-    admin.add_view(MeetingView(category=None))
+    deliberation = _l("Deliberation")
+    admin.add_view(MeetingView(category=deliberation))
+    admin.add_view(MeetingItemView(category=deliberation))
     admin.add_view(VolunteerTeamView(category=volunteers))
     admin.add_view(VolunteerView(category=volunteers))
     admin.add_view(ServiceRecordView(category=volunteers))
+    scores = _l("Points")
+    admin.add_view(PointEntryView(category=scores))
+    admin.add_view(RankingView(name=_l("Points ranking"), endpoint="ranking", url="ranking", category=scores))
     admin.add_view(CategoryView(category=lookups))
     admin.add_view(SourceView(category=lookups))
     admin.add_view(DepartmentView(category=lookups))
+    calendar_view = CalendarDayView(category=lookups)
+    admin.add_view(calendar_view)
+    admin.add_link(CalendarBulkLink(_l("Enter holidays in bulk"), calendar_view, category=lookups))
     admin.add_view(UserView(category=system))
     admin.add_view(AuditLogView(category=system))
     admin.add_view(LoginAttemptView(category=system))
     admin.add_view(PermissionMatrixView(name=_l("Permissions"), endpoint="permissions", category=system))
     admin.add_view(AccountView(name=_l("Change password"), endpoint="account", url="account"))
+    photos.init_app(app, admin)  # photo images (no menu entry) and the too-large-upload answer
     return admin

@@ -6,6 +6,7 @@ from .. import validators as v
 from ..base import BaseModelView
 from ..filters import GridSubtreeFilter
 from ..labels import FIELD_LABELS
+from .points import worker_balance, worker_history
 
 
 class GridView(BaseModelView):
@@ -32,6 +33,10 @@ class GridView(BaseModelView):
 
 class WorkerView(BaseModelView):
     column_list = ("name", "gender", "mobile", "grid", "post", "employment", "party_member", "joined_on", "status")
+    # Points: the balance (one SUM) and the latest entries, on the details page
+    # only (a balance per list row would sum every row's whole history).
+    column_details_list = (*column_list, "created_at", "points", "point_entries")
+    column_formatters_detail = {"points": worker_balance, "point_entries": worker_history}
     column_searchable_list = ("name", "mobile")
     column_sortable_list = ("name", "post", "joined_on", "status")
     column_filters = (Worker.post, Worker.employment, Worker.status, Worker.gender, Worker.party_member,

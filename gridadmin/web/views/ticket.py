@@ -1,33 +1,90 @@
-"""事件 / 工单 screens (the workflow between states comes with the closed loop)."""
+"""事件 / 工单 screens: the list (overdue in red), reporting, and the details
+page where the workflow's steps are taken and its timeline is read."""
 
-from flask import current_app
+import json
+from datetime import datetime
 
-from ...models import Ticket
-from ...services import clock, tickets
-from ..base import BaseModelView
+from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.contrib.peewee.filters import BasePeeweeFilter
+from flask_admin.menu import MenuLink
+from flask_babel import gettext, lazy_gettext
+from flask_login import current_user
+from markupsafe import Markup
+
+from ...models import Ticket, utcnow
+from ...models.ticket import SATISFACTION, TICKET_STATUSES
+from ...services import clock, deadlines, permissions, photos, tickets, workflow
+from ...services.errors import RuleError
+from .. import photos as photo_views
+from ..auth import client_address
+from ..base import BaseModelView, format_local_datetime, link, rule_message
 from ..filters import GridSubtreeFilter, LocalDateRangeFilter, LookupFilter
 from ..labels import FIELD_LABELS
+from ..photos import PhotosField, uploaded
+from ..steps import ACTION_LABELS, form_class, step_fields
+
+
+class OverdueFilter(BasePeeweeFilter):
+    """Overdue (超期): open for handling and past the due time; computed, never stored."""
+
+    def __init__(self, name):
+        super().__init__(Ticket.due_at, name, options=(("1", lazy_gettext("Yes")), ("0", lazy_gettext("No"))))
+
+    def validate(self, value):
+        return value in ("0", "1")
+
+    def apply(self, query, value):
+        overdue = deadlines.overdue_clause(utcnow())
+        return query.where(overdue if value == "1" else ~overdue)
+
+    def operation(self):
+        return lazy_gettext("equals")
+
+
+def _due(view, context, model, name):
+    """The due time; red with 超期 once overdue."""
+    if model.due_at is None:
+        return ""
+    text = format_local_datetime(model.due_at)
+    if deadlines.is_overdue(model, g.setdefault("_gridadmin_now", utcnow())):
+        return Markup('<span class="text-danger font-weight-bold">{} {}</span>').format(text, gettext("Overdue"))
+    return text
+
+
+def _duplicate(view, context, model, name):
+    return link("ticket", model.duplicate_of) if model.duplicate_of_id else ""
 
 
 class TicketView(BaseModelView):
-    column_list = ("number", "title", "category", "grid", "status", "priority", "reporter", "department",
+    column_list = ("number", "photo", "title", "category", "grid", "status", "priority", "reporter", "department",
                    "created_at", "due_at")
     column_details_list = ("number", "title", "description", "category", "source", "grid", "place", "reporter",
-                           "assignee", "department", "priority", "status", "created_at", "due_at", "closed_at",
-                           "resolution", "satisfaction")
+                           "assignee", "department", "priority", "status", "created_at", "dispatched_at", "due_at",
+                           "handled_at", "closed_at", "resolution", "satisfaction", "rating_note", "duplicate_of",
+                           "photos")
+    column_export_list = ("number", "title", "category", "source", "grid", "place", "reporter", "assignee",
+                          "department", "priority", "status", "created_at", "dispatched_at", "due_at", "handled_at",
+                          "closed_at", "resolution", "satisfaction", "rating_note")
     column_searchable_list = ("number", "title", "place")
     column_sortable_list = ("number", "status", "priority", "created_at", "due_at")
     column_default_sort = ("created_at", True)
     column_filters = (
         Ticket.status, Ticket.priority,
+        OverdueFilter(FIELD_LABELS["overdue"]),
         LookupFilter(Ticket.category, FIELD_LABELS["category"]),
         LookupFilter(Ticket.source, FIELD_LABELS["source"]),
         LookupFilter(Ticket.department, FIELD_LABELS["department"]),
         GridSubtreeFilter(Ticket.grid, FIELD_LABELS["within"]),
         LocalDateRangeFilter(Ticket.created_at, FIELD_LABELS["created_at"]),
     )
-    form_columns = ("title", "description", "category", "source", "grid", "place", "reporter", "assignee",
-                    "department", "priority", "status", "due_at", "closed_at", "resolution", "satisfaction")
+    # Reporting and correcting a ticket's own fields; its status, due time
+    # and handling change only through the workflow's steps.
+    form_columns = ("title", "description", "category", "source", "grid", "place", "reporter", "priority")
+    form_extra_fields = {"photos": PhotosField()}
+    column_formatters = {"due_at": _due, "photo": photo_views.list_formatter}
+    column_formatters_detail = {"photos": photo_views.details_formatter, "duplicate_of": _duplicate}
+    details_template = "admin/ticket_details.html"
     # The list shows only these related rows' names (their __str__).
     list_related_fields = {"category": ("name",), "grid": ("name",), "reporter": ("name",),
                            "department": ("name",)}
@@ -36,5 +93,137 @@ class TicketView(BaseModelView):
     def __init__(self, **kwargs):
         super().__init__(Ticket, **kwargs)
 
+    # --- access: records past handling are history, not forms ------------
+
+    def has_permission(self, action, obj=None):
+        allowed = super().has_permission(action, obj)
+        if allowed and obj is not None and action == permissions.EDIT:
+            return tickets.editable(obj, current_user.role)
+        return allowed
+
+    # --- reporting and editing ------------------------------------------
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        del form["photos"]  # photos come with the report and the handling
+        return form
+
+    def create_model(self, form):
+        # Photos are resized before the save's transaction opens: on SQLite
+        # that transaction holds the write lock, which must stay short.
+        try:
+            g.ticket_photos = photos.prepare_all(uploaded(form.photos)) if "photos" in form else []
+        except RuleError as error:
+            form.photos.errors = [*form.photos.errors, rule_message(error)]
+            flash(rule_message(error), "error")
+            return False
+        return super().create_model(form)
+
     def save_record(self, obj, is_created):
-        tickets.save_ticket(obj, is_created, clock.local_today(current_app.config["TIMEZONE"]))
+        tz = current_app.config["TIMEZONE"]
+        if is_created:
+            workflow.report(obj, current_user._get_current_object(), clock.local_today(tz),
+                            photo_files=g.pop("ticket_photos", []), storage_dir=current_app.config["PHOTO_DIR"])
+        else:
+            tickets.save_ticket(obj, False, clock.local_today(tz))
+
+    # --- the details page: deadline, steps, timeline ---------------------
+
+    def render(self, template, **kwargs):
+        if template == self.details_template and "model" in kwargs:
+            kwargs.update(self._details_context(kwargs["model"]))
+        return super().render(template, **kwargs)
+
+    def _step_forms(self, ticket):
+        user = current_user._get_current_object()
+        loader = self._form_ajax_refs.get("assignee")
+        forms = []
+        for action in workflow.available(ticket, user):
+            form = form_class(action, loader)(formdata=None, prefix=f"{action}-", version=ticket.version)
+            forms.append((action, ACTION_LABELS[action], form))
+        return forms
+
+    def _details_context(self, ticket):
+        now = utcnow()
+        return {
+            "light": deadlines.light(ticket, now),
+            "due_text": format_local_datetime(ticket.due_at) if ticket.due_at else "",
+            "extension_text": format_local_datetime(ticket.extension_due_at) if ticket.extension_due_at else "",
+            "overdue": deadlines.is_overdue(ticket, now),
+            "steps": self._step_forms(ticket),
+            "events": [_event_view(e) for e in workflow.timeline(ticket)],
+            "meeting_items": list(ticket.meeting_items),
+        }
+
+    @expose("/step/", methods=("POST",))
+    def step_view(self):
+        ticket = self.get_one(request.args.get("id"))
+        action = request.form.get("action", "")
+        back = url_for(".details_view", id=ticket.id)
+        if action not in workflow.STEPS:
+            abort(400)
+        form = form_class(action, self._form_ajax_refs.get("assignee"))(prefix=f"{action}-")
+        if not form.validate():
+            for field in form:
+                for error in field.errors:
+                    flash(f"{field.label.text}: {error}", "error")
+            return redirect(back)
+        if form.version.data != str(ticket.version):
+            flash(rule_message(RuleError(workflow.CONFLICT)), "error")
+            return redirect(back)
+        try:
+            fields = step_fields(action, form)
+            if fields.get("photos"):
+                fields["photos"] = photos.prepare_all(fields["photos"])  # outside the transaction, as above
+            workflow.transition(ticket, action, current_user._get_current_object(),
+                                tz=current_app.config["TIMEZONE"], address=client_address(),
+                                storage_dir=current_app.config["PHOTO_DIR"], **fields)
+        except RuleError as error:
+            flash(rule_message(error), "error")
+            return redirect(back)
+        flash(gettext("%(step)s: done.", step=gettext(ACTION_LABELS[action])), "success")
+        return redirect(back)
+
+
+STATUS_LABELS = dict(TICKET_STATUSES)
+SATISFACTION_LABELS = dict(SATISFACTION)
+
+
+def _event_view(event):
+    """One timeline row as people read it."""
+    data = json.loads(event.data) if event.data else {}
+    details = []
+    if data.get("department"):
+        details.append(gettext("To department: %(name)s", name=data["department"]))
+    if data.get("assignee"):
+        details.append(gettext("To grid worker: %(name)s", name=data["assignee"]))
+    if data.get("due_at"):
+        details.append(gettext("Due: %(time)s", time=format_local_datetime(datetime.fromisoformat(data["due_at"]))))
+    if data.get("target"):
+        details.append(gettext("Duplicate of %(number)s", number=data["target"]))
+    if data.get("satisfaction"):
+        details.append(gettext(SATISFACTION_LABELS.get(data["satisfaction"], data["satisfaction"])))
+    return {
+        "at": format_local_datetime(event.at),
+        "who": event.username or "",
+        "action": gettext(ACTION_LABELS.get(event.action, event.action)),
+        "from": gettext(STATUS_LABELS[event.from_status]) if event.from_status else "",
+        "to": gettext(STATUS_LABELS.get(event.to_status, event.to_status)),
+        "note": event.note or "",
+        "details": details,
+    }
+
+
+class OverdueTicketsLink(MenuLink):
+    """超期工单: the ticket list filtered to overdue tickets, for those who see tickets."""
+
+    def __init__(self, name, view):
+        super().__init__(name)
+        self.view = view
+
+    def get_url(self):
+        index = next(i for i, f in enumerate(self.view._filters) if isinstance(f, OverdueFilter))
+        return url_for("ticket.index_view", **{f"flt0_{index}": "1"})
+
+    def is_accessible(self):
+        return current_user.is_authenticated and self.view.has_permission(permissions.VIEW)

@@ -1,0 +1,147 @@
+"""The points ledger (积分流水): booking by the category's rules, balances,
+history and the monthly ranking.
+
+Rows are only ever appended (``PointEntry`` is append-only): a reopened
+ticket is undone by reversal entries, so a worker's points are always the
+plain sum of their entries. The ticket workflow calls the booking functions
+inside its own transaction.
+"""
+
+from datetime import date, datetime
+
+from peewee import JOIN, fn
+
+from ..models import Grid, PointEntry, Ticket, Worker
+from . import clock, grids, scope
+
+NOTE_LENGTH = PointEntry.note.max_length
+
+
+def _book(entries, worker_id, points, reason, ticket, at, note=None):
+    if worker_id is None or not points:
+        return
+    entries.append(PointEntry.create(worker=worker_id, points=points, reason=reason, ticket=ticket.id, at=at,
+                                     note=note[:NOTE_LENGTH] if note else None))
+
+
+def book_close(ticket, verifier_id, at):
+    """A ticket verified and closed: the reporter's and the verifier's points
+    by its category's rules, and the deduction for handling it late. Returns
+    the entries written (none for a rule worth zero)."""
+    rules = ticket.category
+    entries = []
+    _book(entries, ticket.reporter_id, rules.points, "report", ticket, at)
+    _book(entries, verifier_id, rules.points_verify, "verify", ticket, at)
+    late = ticket.handled_at is not None and ticket.due_at is not None and ticket.handled_at > ticket.due_at
+    if late:
+        _book(entries, ticket.assignee_id, -rules.points_overdue, "overdue", ticket, at)
+    return entries
+
+
+def book_on_spot(ticket, at):
+    """A small matter closed on the spot by its reporter (自办自结)."""
+    entries = []
+    _book(entries, ticket.reporter_id, ticket.category.points_on_spot, "on_spot", ticket, at)
+    return entries
+
+
+def reverse(ticket, at, note=None):
+    """A closed ticket reopened: one entry per worker cancelling what the
+    ticket has earned or cost them so far, so closing it again books afresh."""
+    nets = (PointEntry.select(PointEntry.worker, fn.SUM(PointEntry.points))
+            .where(PointEntry.ticket == ticket.id)
+            .group_by(PointEntry.worker)
+            .order_by(PointEntry.worker)
+            .tuples())
+    entries = []
+    for worker_id, net in list(nets):
+        _book(entries, worker_id, -int(net or 0), "reversal", ticket, at, note)
+    return entries
+
+
+def balance(worker_id):
+    """A worker's points: the sum of their entries."""
+    total = PointEntry.select(fn.SUM(PointEntry.points)).where(PointEntry.worker == worker_id).scalar()
+    return int(total or 0)  # MySQL sums to a Decimal
+
+
+def balances(worker_ids):
+    """{worker id: points} for many workers, in one grouped query."""
+    ids = list(set(worker_ids))
+    if not ids:
+        return {}
+    result = dict.fromkeys(ids, 0)
+    rows = (PointEntry.select(PointEntry.worker, fn.SUM(PointEntry.points))
+            .where(PointEntry.worker.in_(ids))
+            .group_by(PointEntry.worker)
+            .tuples())
+    for worker_id, total in rows:
+        result[worker_id] = int(total or 0)
+    return result
+
+
+def history(worker_id, limit=50):
+    """A worker's latest entries, newest first, each with its ticket's number
+    (one query)."""
+    return list(PointEntry.select(PointEntry, Ticket.id, Ticket.number)
+                .join(Ticket, JOIN.LEFT_OUTER)
+                .where(PointEntry.worker == worker_id)
+                .order_by(PointEntry.at.desc(), PointEntry.id.desc())
+                .limit(limit))
+
+
+def month_bounds(month_start, tz):
+    """The UTC times where a local calendar month begins and ends."""
+    first = date(month_start.year, month_start.month, 1)
+    after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return (clock.to_utc(datetime.combine(first, datetime.min.time()), tz),
+            clock.to_utc(datetime.combine(after, datetime.min.time()), tz))
+
+
+class Standing(tuple):
+    """One line of the ranking: unpacks as ``(worker, total)``; ``rank`` is
+    shared by equal totals (1, 2, 2, 4)."""
+
+    def __new__(cls, worker, total, rank):
+        line = super().__new__(cls, (worker, total))
+        line.rank = rank
+        return line
+
+    worker = property(lambda self: self[0])
+    total = property(lambda self: self[1])
+
+
+def ranking(month_start, grid=None, user=None, tz="Asia/Shanghai", limit=100):
+    """Workers by their points earned in a local calendar month, highest
+    first (then by name), within ``grid``'s subtree and ``user``'s scope.
+
+    One grouped query over the month's entries (the ``at`` index), joined to
+    their workers by key; then one query for the shown workers' grids."""
+    lower, upper = month_bounds(month_start, tz)
+    total = fn.SUM(PointEntry.points)
+    query = (PointEntry.select(Worker.id, Worker.name, Worker.post, Worker.grid, total.alias("total"))
+             .join(Worker, on=(PointEntry.worker == Worker.id))
+             .where((PointEntry.at >= lower) & (PointEntry.at < upper))
+             .group_by(Worker.id, Worker.name, Worker.post, Worker.grid)
+             .order_by(total.desc(), Worker.name, Worker.id)
+             .limit(limit))
+    if grid is not None:
+        query = query.where(Worker.grid.in_(grids.subtree_ids(grid)))
+    if user is not None:
+        clause = scope.condition(Worker, user)
+        if clause is not None:
+            query = query.where(clause)
+    rows = list(query.tuples())
+    grid_ids = {row[3] for row in rows}
+    grids_by_id = {g.id: g for g in Grid.select(Grid.id, Grid.name, Grid.code).where(Grid.id.in_(list(grid_ids)))} \
+        if grid_ids else {}
+    standings, rank, previous = [], 0, None
+    for position, (worker_id, name, post, grid_id, points) in enumerate(rows, start=1):
+        points = int(points or 0)
+        if points != previous:
+            rank, previous = position, points
+        worker = Worker(id=worker_id, name=name, post=post, grid=grid_id)
+        if grid_id in grids_by_id:
+            worker.grid = grids_by_id[grid_id]
+        standings.append(Standing(worker, points, rank))
+    return standings
