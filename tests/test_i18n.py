@@ -19,13 +19,14 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask_admin.contrib.peewee import ModelView
 
-from gridadmin.models import MeetingItem, User, db
+from gridadmin.models import CalendarDay, MeetingItem, PointEntry, Ticket, User, db
+from gridadmin.services import permissions, workflow
 from gridadmin.web.i18n import LOCALE_COOKIE, TRANSLATIONS
 
 ZH_LOCALES = ("zh_Hans_CN", "zh_Hant_TW")
 DOMAINS = ("messages", "admin", "wtforms")
-VIEWS = ("ticket", "grid", "worker", "partyorg", "partymember", "meeting", "volunteerteam", "volunteer",
-         "servicerecord", "category", "source", "department")
+VIEWS = ("ticket", "grid", "worker", "partyorg", "partymember", "meeting", "meetingitem", "volunteerteam",
+         "volunteer", "servicerecord", "category", "source", "department", "calendarday", "pointentry")
 
 # English words a Chinese page may show: the language switch names English in
 # English; ID and IP are what Chinese users call them; "admin" is the first
@@ -41,6 +42,7 @@ INVALID_FORM = {
     "time_limit_hours": "-1", "points": "x", "sort_order": "x", "hours": "0", "beneficiaries": "-1",
     "joined_on": "not a date", "founded_on": "2999-01-01", "joined_party_on": "x", "served_on": "2999-01-01",
     "held_at": "x", "due_at": "x", "closed_at": "x", "level": "nonsense", "status": "nonsense",
+    "time_limit_days": "0", "points_on_spot": "-1", "points_verify": "x", "points_overdue": "-2", "day": "x",
 }
 
 
@@ -178,13 +180,28 @@ def _records():
                         items=["楼道堆物清理"])
     MeetingItem.update(raised_by="3 号楼居民", discussion="逐户劝导", resolution="一周内清理", responsible="王网格",
                        deadline=YESTERDAY, status="discussed").execute()
-    ticket = f.ticket(g, category=cat, source=src, title="店外占道经营", description="早市摊位占用人行道",
-                      place="中山路 18 号", reporter=w, assignee=w, department=dept, priority="high",
-                      status="closed", created_at=datetime(2026, 3, 1, 1, 30), due_at=datetime(2026, 3, 2, 1, 30),
-                      closed_at=datetime(2026, 3, 1, 9, 5), resolution="已劝离", satisfaction="satisfied")
-    return {"ticket": ticket, "grid": g, "worker": w, "partyorg": branch, "partymember": member,
-            "meeting": meeting, "volunteerteam": team, "volunteer": vol, "servicerecord": rec,
-            "category": cat, "source": src, "department": dept}
+    # A ticket taken through the loop by the workflow (a timeline, points),
+    # and one just accepted (the dispatch, merge and reject forms show).
+    admin = User.get(User.username == "admin")
+    start = datetime(2026, 3, 2, 1, 30)  # a Monday
+    ticket = workflow.report(Ticket(title="店外占道经营", description="早市摊位占用人行道", category=cat, source=src,
+                                    grid=g, place="中山路 18 号", reporter=w, priority="high"), admin, start.date())
+    steps = [("accept", {}), ("dispatch", {"department": dept}), ("start", {}),
+             ("request_extension", {"note": "等待材料", "due_at": start + timedelta(days=5)}),
+             ("approve_extension", {}), ("handle", {"note": "已劝离"}), ("return", {"note": "仍有摊位"}),
+             ("handle", {"note": "已劝离"}), ("verify", {})]
+    for number, (action, fields) in enumerate(steps):
+        ticket = workflow.transition(ticket, action, admin, now=start + timedelta(hours=number), **fields)
+    workflow.transition(ticket, "rate", admin, now=start + timedelta(days=1), satisfaction="satisfied", note="满意")
+    PointEntry.create(worker=w, points=2, reason="verify", ticket=ticket, at=start, note="核查加分")
+    accepted = workflow.report(Ticket(title="路灯损坏", category=cat, source=src, grid=g), admin, start.date())
+    workflow.transition(accepted, "accept", admin, now=start)
+    day = CalendarDay.create(day=date(2026, 10, 1), name="国庆节")
+    item = MeetingItem.get()
+    return {"ticket": accepted, "rated": Ticket.get_by_id(ticket.id), "accepted": accepted, "grid": g, "worker": w, "partyorg": branch,
+            "partymember": member, "meeting": meeting, "meetingitem": item, "volunteerteam": team, "volunteer": vol,
+            "servicerecord": rec, "category": cat, "source": src, "department": dept, "calendarday": day,
+            "pointentry": PointEntry.get(PointEntry.note == "核查加分")}
 
 
 def crawl(app, browser, records):
@@ -203,7 +220,7 @@ def crawl(app, browser, records):
     for view in app.extensions["admin"][0]._views:
         base = view.url + "/"
         if not isinstance(view, ModelView):
-            if base != "/admin/":
+            if base != "/admin/" and view.is_visible():
                 pages.append((base, client.get(base)))
             continue
         with app.app_context():
@@ -214,13 +231,27 @@ def crawl(app, browser, records):
             pages.append((url, client.get(url)))
         for url in [f"{base}new/"] + ([f"{base}edit/?id={obj.id}"] if obj is not None else []):
             response = client.get(url)
-            if response.status_code in (302, 403) and view.endpoint not in required:
-                continue  # a read-only log
+            action = permissions.CREATE if url.endswith("/new/") else permissions.EDIT
+            if action not in permissions.actions("admin", view.endpoint):
+                assert response.status_code in (302, 403), url
+                continue  # a read-only screen (a log, the points ledger)
             pages.append((url, response))
             if url.endswith("/new/"):
                 pages.append((f"POST {url}", browser.post_form(url, INVALID_FORM)))
         required.discard(view.endpoint)
     assert not required, f"views not found: {required}"
+    # The closed loop's other pages: a ticket ready for dispatch, a refused
+    # step, the minutes, the ranking with a bad month, the calendar's bulk entry.
+    accepted, meeting = records["accepted"], records["meeting"]
+    pages.append(("rated ticket", client.get(f"/admin/ticket/details/?id={records['rated'].id}")))
+    token = browser.token("/admin/account/")
+    pages.append(("POST reject", browser.post_form(f"/admin/ticket/step/?id={accepted.id}", {
+        "action": "reject", "reject-version": str(accepted.version), "reject-note": "", "csrf_token": token,
+        "reject-csrf_token": token}, token_url="/admin/account/", follow_redirects=True)))
+    pages.append(("minutes", client.get(f"/admin/meeting/minutes/?id={meeting.id}")))
+    pages.append(("ranking", client.get("/admin/ranking/?month=2026-13")))
+    pages.append(("bulk", client.get("/admin/calendarday/bulk/")))
+    pages.append(("POST bulk", browser.post_form("/admin/calendarday/bulk/", {"days": "2026-02-30"})))
     pages.append(("POST /admin/account/", browser.post_form("/admin/account/", {
         "current_password": "wrong", "new_password": "short", "confirm": "other"})))
     pages.append(("POST /logout", browser.post_form("/logout", {}, token_url="/admin/", follow_redirects=True)))

@@ -377,8 +377,12 @@ def test_matrix_page_shows_every_role_and_view_to_admins_only(app, world):
     assert header.count("<th>") == len(ROLES) + 1
     assert body.count('<tr>') == len(permissions.VIEWS) + 1
     # Each cell shows exactly the actions the matrix grants: count the badges.
-    granted = sum(len(permissions.actions(role, view)) for role in ROLES for view in VIEWS)
+    granted = sum(len(permissions.actions(role, view)) for role in ROLES for view in permissions.VIEWS)
     assert body.count('class="badge') == granted
+    # And who takes each step of the ticket workflow.
+    from gridadmin.services import workflow
+
+    assert body.count('class="workflow-step"') == len(workflow.STEPS)
     for role in ROLES:
         if role != "admin":
             response = client_for(app, world["users"][role]).get("/admin/permissions/")

@@ -1321,7 +1321,7 @@ class _Seeder:
             before, current = current, to or current
             self.eid += 1
             add(TicketEvent, EVENT_COLUMNS, (self.eid, tid, _fmt(at), by, action, before, current, note, data))
-        dispatched_ever = any(step[0] == "dispatch" for step in plan)
+        dispatched_ever = any(planned[0] == "dispatch" for planned in plan)
         return ((worker_ids[assignee] if assignee is not None and dispatched_ever else None,
                  department[0] if department is not None and dispatched_ever else None,
                  current, _fmt(created), dispatched and _fmt(dispatched), due and _fmt(due),

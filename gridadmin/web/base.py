@@ -326,7 +326,7 @@ class BaseModelView(ModelView):
         key = (id(choices_map), value)
         if key not in labels:
             label = choices_map.get(value)
-            labels[key] = (str(label) if label is not None else "") or value
+            labels[key] = (str(label) if label is not None else "") or ("" if value is None else value)
         return labels[key]
 
     def get_list_row_actions(self):

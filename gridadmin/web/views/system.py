@@ -13,7 +13,8 @@ from wtforms import PasswordField
 from wtforms.validators import Length, Optional
 
 from ...models import ALL_MODELS, AuditLog, LoginAttempt, User, db
-from ...services import audit, permissions, users
+from ...models.ticket import TICKET_ACTIONS
+from ...services import audit, permissions, users, workflow
 from ...services.errors import RuleError
 from ..auth import PasswordForm, client_address
 from ..base import BaseModelView, format_local_datetime
@@ -143,7 +144,8 @@ class PermissionMatrixView(BaseView):
             permissions.DELETE: _l("Delete"), permissions.EXPORT: _l("Export"),
         }
         return self.render("admin/permissions.html", roles=roles, views=views, permissions=permissions,
-                           action_labels=action_labels)
+                           action_labels=action_labels, steps=list(workflow.STEPS.items()),
+                           step_labels=dict(TICKET_ACTIONS))
 
     def admin_label(self, endpoint):
         for view in self.admin._views:
