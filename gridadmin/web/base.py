@@ -92,12 +92,23 @@ def in_use_message(error):
     return gettext("Cannot delete “%(name)s”: it is still referred to by %(refs)s.", name=str(error.obj), refs=refs)
 
 
+# Exports are read by spreadsheets: plain local times and yes/no words.
+EXPORT_FORMATTERS = dict(typefmt.EXPORT_FORMATTERS)
+EXPORT_FORMATTERS.update({
+    type(None): lambda view, value, name=None: "",
+    bool: _format_bool,
+    datetime: lambda view, value, name=None: value.replace(tzinfo=UTC).astimezone(get_timezone())
+    .strftime("%Y-%m-%d %H:%M:%S"),
+})
+
+
 class BaseModelView(ModelView):
     form_base_class = AdminForm
     model_form_converter = ModelConverter
     inline_model_form_converter = None  # set below, once the class exists
     column_type_formatters = TYPE_FORMATTERS
     column_type_formatters_detail = TYPE_FORMATTERS
+    column_type_formatters_export = EXPORT_FORMATTERS
     can_view_details = True
     can_set_page_size = False
     page_size = 20

@@ -83,6 +83,7 @@ class TicketView(BaseModelView):
     form_columns = ("title", "description", "category", "source", "grid", "place", "reporter", "priority")
     form_extra_fields = {"photos": PhotosField()}
     column_formatters = {"due_at": _due, "photo": photo_views.list_formatter}
+    column_formatters_export = {}  # plain values (the type formatters' local times)
     column_formatters_detail = {"photos": photo_views.details_formatter, "duplicate_of": _duplicate}
     details_template = "admin/ticket_details.html"
     # The list shows only these related rows' names (their __str__).
