@@ -81,3 +81,23 @@ def test_grid_lookup_searches_in_chinese(page):
     page.click("input[type=submit][value='保存']")
     page.wait_for_url("**/admin/worker/**")
     assert "李四" in page.inner_text("body")
+
+
+def test_dispatch_to_a_worker_picked_by_ajax_on_the_ticket_page(page):
+    from gridadmin.models import Ticket, User, Worker
+    from gridadmin.services import workflow
+
+    ticket = Ticket.get(Ticket.title == "甲内事件")
+    workflow.transition(ticket, "accept", User.get(User.username == "admin"))
+    page.goto(f"{page.base}/admin/ticket/details/?id={ticket.id}")
+    page.click("summary:has-text('派遣')")
+    page.click("#s2id_dispatch-assignee")
+    page.keyboard.type("甲内")
+    page.wait_for_selector(".select2-result-label:has-text('甲内员')")
+    page.click(".select2-result-label:has-text('甲内员')")
+    page.click("button:has-text('确认')")
+    page.wait_for_selector("#ticket-timeline")
+    assert "已派遣" in page.inner_text("#ticket-timeline")
+    ticket = Ticket.get_by_id(ticket.id)
+    assert (ticket.status, ticket.assignee_id) == ("dispatched", Worker.get(Worker.name == "甲内员").id)
+    assert ticket.due_at is not None

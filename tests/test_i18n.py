@@ -19,7 +19,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask_admin.contrib.peewee import ModelView
 
-from gridadmin.models import CalendarDay, MeetingItem, PointEntry, Ticket, User, db
+from gridadmin.models import CalendarDay, Meeting, MeetingItem, PointEntry, Ticket, User, db
 from gridadmin.services import permissions, workflow
 from gridadmin.web.i18n import LOCALE_COOKIE, TRANSLATIONS
 
@@ -191,8 +191,12 @@ def _records():
              ("approve_extension", {}), ("handle", {"note": "已劝离"}), ("return", {"note": "仍有摊位"}),
              ("handle", {"note": "已劝离"}), ("verify", {})]
     for number, (action, fields) in enumerate(steps):
-        ticket = workflow.transition(ticket, action, admin, now=start + timedelta(hours=number), **fields)
+        ticket = workflow.transition(ticket, action, admin, now=start + timedelta(hours=number, minutes=7), **fields)
     workflow.transition(ticket, "rate", admin, now=start + timedelta(days=1), satisfaction="satisfied", note="满意")
+    # Round UTC times the time-zone tests below read back in local time.
+    Ticket.update(created_at=datetime(2026, 3, 1, 1, 30), closed_at=datetime(2026, 3, 1, 9, 5)).where(
+        Ticket.id == ticket.id).execute()
+    Meeting.update(held_at=datetime(2026, 3, 2, 1, 30)).where(Meeting.id == meeting.id).execute()
     PointEntry.create(worker=w, points=2, reason="verify", ticket=ticket, at=start, note="核查加分")
     accepted = workflow.report(Ticket(title="路灯损坏", category=cat, source=src, grid=g), admin, start.date())
     workflow.transition(accepted, "accept", admin, now=start)
@@ -504,19 +508,19 @@ LOCAL_TIMES = {
 def test_times_are_shown_in_the_configured_time_zone(browser, records, locale):
     browser.client.set_cookie(LOCALE_COOKIE, locale)
     created, closed = LOCAL_TIMES[locale]
-    url = f"/admin/ticket/details/?id={records['ticket'].id}"
+    url = f"/admin/ticket/details/?id={records['rated'].id}"
     text = visible_text(browser.get(url).get_data(as_text=True))
     assert created in text and closed in text
     assert "01:30" not in text and "1:30" not in text
     assert created in visible_text(browser.get("/admin/ticket/").get_data(as_text=True))
-    # The edit form shows (and takes) local time too.
-    form = browser.get(f"/admin/ticket/edit/?id={records['ticket'].id}").get_data(as_text=True)
+    # An edit form shows (and takes) local time too.
+    form = browser.get(f"/admin/meeting/edit/?id={records['meeting'].id}").get_data(as_text=True)
     assert 'value="2026-03-02 09:30:00"' in form
 
 
 def test_time_zone_is_configurable(app, browser, records):
     app.config["TIMEZONE"] = "Asia/Urumqi"  # UTC+6
-    text = visible_text(browser.get(f"/admin/ticket/details/?id={records['ticket'].id}").get_data(as_text=True))
+    text = visible_text(browser.get(f"/admin/ticket/details/?id={records['rated'].id}").get_data(as_text=True))
     assert "2026/3/1 07:30" in text
 
 

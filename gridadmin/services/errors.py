@@ -3,6 +3,11 @@
 from ..models.base import N_
 
 
+class Label(str):
+    """A parameter of a RuleError that is itself an English msgid (a status's
+    label, say): the web layer translates it along with the message."""
+
+
 class RuleError(Exception):
     """A business rule refused the change. ``message`` is an English msgid
     with %(name)s placeholders; ``params`` fill them after translation."""

@@ -23,7 +23,7 @@ from ..models import Category, Ticket, TicketEvent, db, utcnow
 from ..models.base import N_
 from ..models.ticket import SATISFACTION
 from . import audit, deadlines, photos, points, scope, tickets
-from .errors import RuleError
+from .errors import Label, RuleError
 
 REOPEN_DAYS = 15  # a closed ticket can be reopened this long after closing
 
@@ -87,7 +87,7 @@ def refusal(ticket, action, actor, now=None):
         return RuleError(N_("Your role cannot take this step."))
     if ticket.status not in step.sources:
         return RuleError(N_("This step cannot be taken while the ticket is “%(status)s”."),
-                         status=dict(Ticket.status.choices).get(ticket.status, ticket.status))
+                         status=Label(dict(Ticket.status.choices).get(ticket.status, ticket.status)))
     return _state_refusal(ticket, action, actor, now or utcnow())
 
 

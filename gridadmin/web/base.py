@@ -28,7 +28,7 @@ from peewee import JOIN, ForeignKeyField, IntegrityError
 
 from ..models import db
 from ..services import audit, permissions, records, scope
-from ..services.errors import InUse, RuleError
+from ..services.errors import InUse, Label, RuleError
 from . import rowactions
 from .ajax import QueryLoader
 from .auth import client_address
@@ -81,7 +81,8 @@ TYPE_FORMATTERS.update({
 
 def rule_message(error):
     """A RuleError's message, translated, with its parameters filled in."""
-    return gettext(error.message, **error.params)
+    params = {k: gettext(v) if isinstance(v, Label) else v for k, v in error.params.items()}
+    return gettext(error.message, **params)
 
 
 def in_use_message(error):
