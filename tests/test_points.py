@@ -465,7 +465,7 @@ def test_ranking_bad_month_is_a_message_not_a_500(app, world, month):
     response = client.get("/admin/ranking/", query_string={"month": month})
     assert response.status_code == 200
     page = body(response)
-    assert "YYYY-MM" in page and 'class="alert' in page
+    assert "请按“年-月”格式（如 2026-10）输入月份" in page and 'class="alert' in page
     assert "甲内员" in page  # the current month, shown instead
 
 
