@@ -407,3 +407,13 @@ def test_category_form_refuses_bad_numbers(app, browser, field, value, message):
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert not Category.select().where(Category.code == "URG").exists()
+
+
+def test_a_calendar_held_in_memory_gives_the_same_due_times(database):
+    national_day_2026()
+    memory = deadlines.MemoryCalendar(CalendarDay.select(CalendarDay.day, CalendarDay.workday).tuples())
+    rules = [cat(days=1), cat(days=5), cat(hours=8), cat(hours=72), cat(hours=30, round_the_clock=True)]
+    for hour in range(0, 24 * 20, 7):  # every 7 hours from mid-September into October
+        start = utc(2026, 9, 20) + timedelta(hours=hour)
+        for rule in rules:
+            assert deadlines.due_time(rule, start, TZ, calendar=memory) == deadlines.due_time(rule, start, TZ)

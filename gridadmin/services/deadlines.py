@@ -12,6 +12,7 @@ Administrators may type a year's such days as lines (``parse_calendar``).
 
 import re
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from ..models import CalendarDay, Ticket, db
 from ..models.base import N_
@@ -72,13 +73,40 @@ class _Calendar:
         raise RuleError(NO_WORKDAY, day=day.isoformat())
 
 
+class MemoryCalendar:
+    """Workdays from CalendarDay values held in memory ({day: workday}), for
+    bulk work (the demo data) that computes many due times at once."""
+
+    def __init__(self, overrides):
+        self.overrides = dict(overrides)
+        self._next = {}
+
+    def is_workday(self, day):
+        workday = self.overrides.get(day)
+        return _default_workday(day) if workday is None else workday
+
+    def next_workday(self, day):
+        found = self._next.get(day)
+        if found is None:
+            for offset in range(MAX_OFF_RUN):
+                candidate = day + timedelta(days=offset)
+                if self.is_workday(candidate):
+                    found = self._next[day] = candidate
+                    break
+            else:
+                raise RuleError(NO_WORKDAY, day=day.isoformat())
+        return found
+
+
+@lru_cache(maxsize=8192)
 def _midnight_utc(day, tz):
     return clock.to_utc(datetime.combine(day, time.min), tz)
 
 
-def due_time(category, start, tz):
+def due_time(category, start, tz, calendar=None):
     """When a ticket of ``category`` started at ``start`` (naive UTC) is due,
-    as naive UTC; None when the category sets no limit."""
+    as naive UTC; None when the category sets no limit. ``calendar`` (a
+    MemoryCalendar) saves the queries when many are computed at once."""
     days, hours = category.time_limit_days, category.time_limit_hours or 0
     if not days and hours <= 0:
         return None
@@ -88,7 +116,7 @@ def due_time(category, start, tz):
         return start + timedelta(hours=hours)
     local = clock.to_local(start, tz)
     limit = local.date() + MAX_SPAN
-    cal = _Calendar(local.date() + timedelta(days=1) if days else local.date())
+    cal = calendar or _Calendar(local.date() + timedelta(days=1) if days else local.date())
     if days:
         day = local.date()
         for _ in range(days):

@@ -66,8 +66,7 @@ from ..models import (
     Worker,
     db,
 )
-from . import clock
-from .deadlines import MAX_OFF_RUN, MAX_SPAN, NO_WORKDAY, TOO_FAR
+from . import clock, deadlines
 from .errors import RuleError
 
 TZ = "Asia/Shanghai"
@@ -564,81 +563,31 @@ def _log_range(low, high):
 
 
 class _Rule:
-    """A category's deadline and points rules, read once from its row."""
+    """A category's deadline and points rules, read once from its row (with
+    its deadline fields under the model's names, for ``deadlines.due_time``)."""
 
     __slots__ = ("id", "name", "days", "hours", "round_the_clock", "self_closable", "points", "on_spot",
-                 "verify", "overdue")
+                 "verify", "overdue", "time_limit_days", "time_limit_hours")
 
     def __init__(self, row):
         self.id, self.name = row.id, row.name
         self.days, self.hours = row.time_limit_days, row.time_limit_hours or 0
+        self.time_limit_days, self.time_limit_hours = self.days, self.hours
         self.round_the_clock, self.self_closable = bool(row.round_the_clock), bool(row.self_closable)
         self.points, self.on_spot = row.points or 0, row.points_on_spot or 0
         self.verify, self.overdue = row.points_verify or 0, row.points_overdue or 0
 
 
 class _WorkTime:
-    """``deadlines.due_time`` over a calendar held in memory: the same walk,
-    day by day, with the calendar rows read once instead of a query per
-    window (the tests compare the two on seeded tickets). Days are ordinals
-    of local dates; times naive UTC."""
+    """``deadlines.due_time`` for the demo's category rules, over the
+    calendar rows read once (``deadlines.MemoryCalendar``)."""
 
     def __init__(self, overrides, tz):
-        self.overrides = {day.toordinal(): bool(workday) for day, workday in overrides.items()}
+        self.calendar = deadlines.MemoryCalendar(overrides)
         self.tz = tz
-        self.next = {}
-        self.midnights = {}
-
-    def is_workday(self, o):
-        workday = self.overrides.get(o)
-        return (o + 6) % 7 < 5 if workday is None else workday  # ordinal 1 is a Monday
-
-    def next_workday(self, o):
-        found = self.next.get(o)
-        if found is None:
-            for candidate in range(o, o + MAX_OFF_RUN):
-                if self.is_workday(candidate):
-                    found = self.next[o] = candidate
-                    break
-            else:
-                raise RuleError(NO_WORKDAY, day=date.fromordinal(o).isoformat())
-        return found
-
-    def midnight(self, o):
-        found = self.midnights.get(o)
-        if found is None:
-            found = self.midnights[o] = clock.to_utc(datetime.combine(date.fromordinal(o), time.min), self.tz)
-        return found
 
     def due(self, rule, start):
-        days, hours = rule.days, rule.hours
-        if not days and hours <= 0:
-            return None
-        if not days and rule.round_the_clock:
-            if hours > MAX_SPAN.total_seconds() / 3600:
-                raise RuleError(TOO_FAR)
-            return start + timedelta(hours=hours)
-        first = clock.to_local(start, self.tz).toordinal()
-        limit = first + MAX_SPAN.days
-        if days:
-            o = first
-            for _ in range(days):
-                o = self.next_workday(o + 1)
-                if o > limit:
-                    raise RuleError(TOO_FAR)
-            return self.midnight(o + 1)
-        left = timedelta(hours=hours)
-        o = self.next_workday(first)
-        cursor = start if o == first else self.midnight(o)
-        while True:
-            day_end = self.midnight(o + 1)
-            if left <= day_end - cursor:
-                return cursor + left
-            left -= day_end - cursor
-            o = self.next_workday(o + 1)
-            if o > limit:
-                raise RuleError(TOO_FAR)
-            cursor = self.midnight(o)
+        return deadlines.due_time(rule, start, self.tz, calendar=self.calendar)
 
 
 class _Names:

@@ -28,7 +28,8 @@ from ..validators import parse_id
 
 # Bootstrap colours of the progress bar, by item status.
 STATUS_COLOURS = {"raised": "secondary", "discussed": "info", "in_action": "warning", "evaluated": "success"}
-# Where a new ticket comes from, when the lookup table has it.
+# Where a new ticket comes from, when the lookup table has it (any case: the
+# demo data codes it MEETING).
 MEETING_SOURCE_CODE = "meeting"
 
 
@@ -131,7 +132,7 @@ def step_options():
                       .order_by(Category.sort_order, Category.id))
     sources = list(Source.select(Source.id, Source.name, Source.code).where(Source.active == True)  # noqa: E712
                    .order_by(Source.sort_order, Source.id))
-    preferred = next((s.id for s in sources if s.code == MEETING_SOURCE_CODE), None)
+    preferred = next((s.id for s in sources if s.code.lower() == MEETING_SOURCE_CODE), None)
     return {"categories": categories, "sources": sources, "source_id": preferred,
             "satisfaction": choices(SATISFACTION)}
 
