@@ -186,8 +186,9 @@ def ticket_view(app):
 def cases(app):
     from flask_admin.contrib.peewee.filters import FilterEqual
 
-    from gridadmin.models import Grid
+    from gridadmin.models import Grid, Ticket
     from gridadmin.web.filters import GridSubtreeFilter
+    from gridadmin.web.views.ticket import OverdueFilter
 
     view = ticket_view(app)
     with app.test_request_context():
@@ -196,6 +197,9 @@ def cases(app):
         status_arg = next(arg for arg, (_i, flt) in args.items()
                           if isinstance(flt, FilterEqual) and flt.column.name == "status")
         grid_arg = next(arg for arg, (_i, flt) in args.items() if isinstance(flt, GridSubtreeFilter))
+        overdue_arg = next(arg for arg, (_i, flt) in args.items() if isinstance(flt, OverdueFilter))
+        # A ticket that went the whole loop: its page shows a full timeline.
+        rated = Ticket.select(Ticket.id).where(Ticket.status == "rated").order_by(Ticket.id.desc()).scalar()
         sort_idx = next(i for i, (name, _label) in enumerate(view._list_columns) if name == "created_at")
         communities = Grid.select(Grid.code).where(Grid.level == "community").order_by(Grid.id)
         community = communities.offset(communities.count() // 2).limit(1).scalar()
@@ -210,6 +214,9 @@ def cases(app):
         ("sort=created page 500", f"{base}?sort={sort_idx}&page=499", "admin"),
         # Not an administrator: a street's command centre sees its subtree only.
         ("scoped: street centre, default", base, SCOPED_USER),
+        ("scoped: street centre, overdue", f"{base}?flt0_{overdue_arg}=1", SCOPED_USER),
+        # One ticket's page: timeline, photos, the steps the user may take.
+        ("details of a rated ticket", f"{base}details/?id={rated}", "admin"),
     ]
 
 

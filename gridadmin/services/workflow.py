@@ -75,13 +75,16 @@ def is_handler(ticket, actor):
     return False
 
 
-def refusal(ticket, action, actor, now=None):
+def refusal(ticket, action, actor, now=None, in_scope=None):
     """Why ``actor`` may not take ``action`` on ``ticket`` now, as a RuleError
-    (not raised), or None if they may. Fields are checked later, by the step."""
+    (not raised), or None if they may. Fields are checked later, by the step.
+    ``in_scope``: whether the actor sees the ticket, when already known."""
     step = STEPS.get(action)
     if step is None:
         return RuleError(N_("Unknown step."))
-    if actor is None or not getattr(actor, "active", False) or not scope.can_see(actor, ticket):
+    if in_scope is None:
+        in_scope = actor is not None and scope.can_see(actor, ticket)
+    if actor is None or not getattr(actor, "active", False) or not in_scope:
         return RuleError(N_("You cannot act on this ticket."))
     if not (actor.role in step.roles or (step.handler and is_handler(ticket, actor))):
         return RuleError(N_("Your role cannot take this step."))
@@ -112,7 +115,8 @@ def _state_refusal(ticket, action, actor, now):
 
 def available(ticket, actor, now=None):
     """The steps ``actor`` may take on ``ticket`` now, in workflow order."""
-    return [action for action in ACTIONS if refusal(ticket, action, actor, now) is None]
+    in_scope = actor is not None and scope.can_see(actor, ticket)  # once, not once a step
+    return [action for action in ACTIONS if refusal(ticket, action, actor, now, in_scope) is None]
 
 
 def _category(ticket):
