@@ -37,6 +37,8 @@ def up(migrator, db):
         migrator.add_column('ticket', 'duplicate_of_id', ForeignKeyField(Ticket, null=True, field=Ticket.id, on_delete='RESTRICT')),
         migrator.add_column('ticket', 'version', IntegerField(default=0)),
         migrator.add_index('ticket', ('status', 'due_at'), False),
+        migrator.drop_index('ticket', 'ticket_grid_id_created_at'),
+        migrator.add_index('ticket', ('grid_id', 'created_at', 'status', 'due_at'), False),
         migrator.add_column('meeting_item', 'measures', TextField(null=True)),
         migrator.add_column('meeting_item', 'action_mode', CharField(max_length=16, null=True)),
         migrator.add_column('meeting_item', 'ticket_id', ForeignKeyField(Ticket, null=True, unique=True, field=Ticket.id, on_delete='RESTRICT')),
@@ -103,7 +105,9 @@ def down(migrator, db):
     migrator.migrate(*(migrator.drop_table(t) for t in ('calendar_day', 'point_entry', 'ticket_photo', 'ticket_event')))
     for column in ('evaluated_at', 'evaluation', 'satisfaction', 'done_at', 'ticket_id', 'action_mode', 'measures'):
         migrator.migrate(migrator.drop_column('meeting_item', column))
-    migrator.migrate(migrator.drop_index('ticket', 'ticket_status_due_at'))
+    migrator.migrate(migrator.drop_index('ticket', 'ticket_status_due_at'),
+                     migrator.drop_index('ticket', 'ticket_grid_id_created_at_status_due_at'),
+                     migrator.add_index('ticket', ('grid_id', 'created_at'), False))
     for column in ('version', 'duplicate_of_id', 'rating_note', 'handled_at', 'extension_due_at', 'dispatched_at'):
         migrator.migrate(migrator.drop_column('ticket', column))
     for column in ('points_overdue', 'points_verify', 'points_on_spot', 'self_closable', 'round_the_clock',
