@@ -551,3 +551,27 @@ def test_booleans_and_choices_are_words_in_the_locale(browser, records):
     browser.client.set_cookie(LOCALE_COOKIE, "en")
     html = browser.get(f"/admin/worker/details/?id={records['worker'].id}").get_data(as_text=True)
     assert "Grid leader" in html and "Full time" in html and "Yes" in html
+
+
+@pytest.mark.parametrize("locale", ZH_LOCALES)
+def test_error_pages_speak_the_users_language(app, browser, locale):
+    """A missing record, a page the role may not open and an expired form are
+    screens too: no Werkzeug English."""
+    from tests.test_permissions import build_world, client_for
+
+    with app.app_context():
+        world = build_world()
+    admin, worker = browser.client, client_for(app, world["users"]["worker"])
+    for client in (admin, worker):
+        client.set_cookie(LOCALE_COOKIE, locale)
+    pages = {
+        404: [admin.get("/admin/ticket/details/?id=987654"), admin.get("/no/such/page")],
+        403: [worker.get("/admin/user/")],
+        400: [admin.post("/admin/account/", data={"current_password": "x"})],  # no CSRF token
+        405: [admin.get("/admin/ticket/step/?id=1")],
+    }
+    for code, responses in pages.items():
+        for response in responses:
+            html = response.get_data(as_text=True)
+            assert response.status_code == code and 'id="error-message"' in html, code
+            assert english_words(html) == [], (code, english_words(html))

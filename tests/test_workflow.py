@@ -538,3 +538,20 @@ def test_photos_on_report_and_on_handling(app, loop):
         "report", "handling"]
     details = _details(dept, Ticket.get_by_id(new.id))
     assert details.count("/admin/ticketphoto/") >= 4  # two thumbnails, each linking its image
+
+
+GARBAGE = ["", "abc", "-1", "99999999999999999999999", "2026-02-30 10:00", "\u00a0", "x" * 3000, "../../etc"]
+
+
+@pytest.mark.parametrize("action", list(EXPECTED_ROLES))
+def test_garbage_in_any_step_field_is_a_message_never_a_500(app, loop, action):
+    ticket = _prepare(loop, action, FROM[action][0])
+    client = client_for(app, loop["users"]["admin"])
+    token = token_for(client)
+    for value in GARBAGE:
+        form = {"action": action, f"{action}-csrf_token": token, f"{action}-version": str(ticket.version)}
+        for name in ("note", "department", "assignee", "due_at", "satisfaction", "target", "photos"):
+            form[f"{action}-{name}"] = value
+        response = client.post(f"/admin/ticket/step/?id={ticket.id}", data=form)
+        assert response.status_code in (302, 400), (value, response.status_code)
+        ticket = Ticket.get_by_id(ticket.id)
