@@ -69,10 +69,6 @@ def _ticket(view, context, model, name):
     return link("ticket", model.ticket) if model.ticket_id is not None else ""
 
 
-def _local_time(view, context, model, name):
-    return clock.to_local(model.at, current_app.config["TIMEZONE"]).strftime("%Y-%m-%d %H:%M:%S")
-
-
 class PointEntryView(ReadOnlyLogView):
     """积分流水: append-only, so read and export only; scoped to the workers
     the user sees."""
@@ -90,7 +86,7 @@ class PointEntryView(ReadOnlyLogView):
         LocalDateRangeFilter(PointEntry.at, FIELD_LABELS["at"]),
     )
     column_formatters = {"points": _signed, "worker": _worker, "ticket": _ticket}
-    column_formatters_export = {"points": _signed, "at": _local_time}
+    column_formatters_export = {"points": _signed}  # times: the base view's local export format
     list_related_fields = {"worker": ("name",), "ticket": ("number",)}
 
     def __init__(self, **kwargs):
