@@ -153,3 +153,19 @@ def browser(app):
     response = login(client)
     assert response.status_code == 302, response.get_data(as_text=True)
     return Browser(client)
+
+
+@pytest.fixture
+def sql_log(app):
+    """Every statement the database runs while the fixture is active."""
+    statements = []
+    database = db.obj
+    original = database.execute_sql
+
+    def execute_sql(sql, params=None, *args, **kwargs):
+        statements.append(sql)
+        return original(sql, params, *args, **kwargs)
+
+    database.execute_sql = execute_sql
+    yield statements
+    del database.execute_sql

@@ -375,21 +375,6 @@ def test_admin_forms_post_as_multipart(browser):
 # --- markup for the ticket screens -------------------------------------------
 
 @pytest.fixture
-def sql_log(app):
-    statements = []
-    database = db.obj
-    original = database.execute_sql
-
-    def execute_sql(sql, params=None, *args, **kwargs):
-        statements.append(sql)
-        return original(sql, params, *args, **kwargs)
-
-    database.execute_sql = execute_sql
-    yield statements
-    del database.execute_sql
-
-
-@pytest.fixture
 def page(app, database):
     """Three tickets: one with two report photos and a handling one, one
     with a handling photo only, one without."""

@@ -13,7 +13,7 @@ from flask import current_app
 from peewee import IntegrityError
 
 from gridadmin import create_app
-from gridadmin.models import Grid, Meeting, MeetingItem, Ticket, Worker, db
+from gridadmin.models import Grid, Meeting, MeetingItem, Ticket, Worker
 from gridadmin.web.views.grid import WorkerView
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
@@ -32,22 +32,6 @@ def translated(locale, domain, msgid):
 
 def text(response):
     return response.get_data(as_text=True)
-
-
-@pytest.fixture
-def sql_log(app):
-    """Every statement the database runs while the fixture is active."""
-    statements = []
-    database = db.obj
-    original = database.execute_sql
-
-    def execute_sql(sql, params=None, *args, **kwargs):
-        statements.append(sql)
-        return original(sql, params, *args, **kwargs)
-
-    database.execute_sql = execute_sql
-    yield statements
-    del database.execute_sql
 
 
 # --- a foreign key's column in filters and search (field objects) --------------
