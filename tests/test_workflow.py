@@ -482,6 +482,10 @@ def test_reporting_through_the_form_writes_the_first_event(app, loop):
     new = Ticket.get(Ticket.title == "路灯不亮")
     assert new.reporter_id == loop["worker"].id and new.status == "reported"
     assert [e.action for e in workflow.timeline(new)] == ["report"]
+    from gridadmin.models import AuditLog
+
+    logged = AuditLog.select().where((AuditLog.model == "Ticket") & (AuditLog.record_id == new.id))
+    assert [entry.action for entry in logged] == ["create"]  # once, not by the form and the service both
 
 
 def test_closed_tickets_are_no_longer_edited_by_form(app, loop):

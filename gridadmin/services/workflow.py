@@ -128,9 +128,9 @@ def _text(value):
 
 
 def report(ticket, actor, today, note=None, photo_files=(), storage_dir=None, address=None):
-    """Save a new ticket (numbered, status "reported") with its first event
-    and photos, in one transaction. The actor's part of the tree is checked
-    by the caller's scope rules (the web form) before this."""
+    """Save a new ticket (numbered, status "reported") with its first event,
+    its photos and its audit entry, in one transaction (the caller's, when
+    it has one: the form rolls back a report outside the user's scope)."""
     with db.atomic():
         ticket.status = "reported"
         ticket.version = 0

@@ -381,6 +381,11 @@ class BaseModelView(ModelView):
         records.check_unique(obj)
         obj.save(force_insert=is_created)
 
+    def record_save(self, user, obj, is_created, changes):
+        """Log the save; a view whose service logs it already says so here."""
+        audit.record("create" if is_created else "update", user=user, address=client_address(), obj=obj,
+                     changes=changes)
+
     def _restrict_form(self, form):
         """Drop the fields a role may not edit or that come from its binding."""
         editable = permissions.editable_fields(current_user, self.endpoint)
@@ -415,8 +420,7 @@ class BaseModelView(ModelView):
                 # POST naming a grid, team or org out of scope changes nothing.
                 if not scope.can_see(user, obj):
                     raise RuleError("You can only save records within your own part of the grid.")
-                audit.record("create" if is_created else "update", user=user, address=client_address(),
-                             obj=obj, changes=audit.diff(before, audit.snapshot(obj)))
+                self.record_save(user, obj, is_created, audit.diff(before, audit.snapshot(obj)))
         except InUse as error:
             flash(in_use_message(error), "error")
             return False

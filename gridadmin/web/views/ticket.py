@@ -128,6 +128,10 @@ class TicketView(BaseModelView):
         else:
             tickets.save_ticket(obj, False, clock.local_today(tz))
 
+    def record_save(self, user, obj, is_created, changes):
+        if not is_created:  # a report is logged by workflow.report, with its first event
+            super().record_save(user, obj, is_created, changes)
+
     # --- the details page: deadline, steps, timeline ---------------------
 
     def render(self, template, **kwargs):
