@@ -153,12 +153,6 @@ def _meeting_cell(view, context, model, name):
     return link("meeting", model.meeting)
 
 
-def _choice(view, context, model, name):
-    # A blank nullable choice: blank (the shared lookup shows "None").
-    label = dict(model._meta.fields[name].choices).get(getattr(model, name))
-    return gettext(label) if label else ""
-
-
 class MeetingView(BaseModelView):
     column_list = ("title", "held_at", "place", "grid", "convener", "recorder")
     column_details_list = ("title", "held_at", "place", "grid", "convener", "recorder", "participants")
@@ -210,9 +204,8 @@ class MeetingItemView(BaseModelView):
     column_sortable_list = ("status", "deadline")
     column_filters = (MeetingItem.status, MeetingItem.action_mode, MeetingItem.satisfaction)
     column_formatters = {"ticket": _ticket_cell, "meeting": _meeting_cell}
-    column_formatters_detail = {**column_formatters, "action_mode": _choice, "satisfaction": _choice}
-    column_formatters_export = {"ticket": lambda v, c, m, n: m.ticket.number if m.ticket_id else "",
-                                "action_mode": _choice, "satisfaction": _choice}
+    column_formatters_detail = column_formatters
+    column_formatters_export = {"ticket": lambda v, c, m, n: m.ticket.number if m.ticket_id else ""}
     # Free text stays editable; the status moves only through the steps.
     form_columns = ("topic", "raised_by", "discussion", "resolution", "responsible", "deadline", "measures")
     list_related_fields = {"meeting": ("title",), "ticket": ("number", "status")}
