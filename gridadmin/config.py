@@ -3,7 +3,12 @@
 import os
 import secrets
 
-from .services import photos
+from .services import photos, points, sessions
+
+
+def _number(name, default):
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
 
 
 def _secret_key(instance_path):
@@ -36,6 +41,11 @@ def load_config(instance_path):
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("GRIDADMIN_HTTPS", "") == "1",
+        # Logins end after this long without a request, and this long after they began.
+        "SESSION_IDLE_MINUTES": _number("GRIDADMIN_SESSION_IDLE_MINUTES", sessions.IDLE_MINUTES),
+        "SESSION_LIFETIME_HOURS": _number("GRIDADMIN_SESSION_LIFETIME_HOURS", sessions.LIFETIME_HOURS),
+        # Closing on the spot earns points at most this many times per worker and day.
+        "POINTS_ON_SPOT_PER_DAY": _number("GRIDADMIN_POINTS_ON_SPOT_PER_DAY", points.ON_SPOT_DAILY_LIMIT),
         "PROXIES": int(os.environ.get("GRIDADMIN_PROXIES", "0") or 0),
         # Ticket photos' files (None: in the database); every app server must see the same directory.
         "PHOTO_DIR": os.environ.get("GRIDADMIN_PHOTO_DIR") or None,

@@ -5,6 +5,9 @@
     python scripts/i18n.py compile   # .po -> .mo (the .mo files are kept in git)
     python scripts/i18n.py check     # fail on an untranslated or fuzzy entry
     python scripts/i18n.py all       # all four, in that order
+    python scripts/i18n.py todo F.json   # the untranslated entries, to fill in
+    python scripts/i18n.py fill F.json   # put F.json's translations into the .po files
+    python scripts/i18n.py fill DIR      # fill empty entries from another checkout's translations/
 
 Three domains, each with a catalogue per locale in translations/<locale>/LC_MESSAGES/:
 
@@ -179,8 +182,63 @@ def check():
     return 1 if found else 0
 
 
+def todo(path):
+    """Write {msgid: {locale: ""}} for every untranslated entry of ours, in a
+    JSON file to fill in by hand and hand back to ``fill``."""
+    import json
+
+    wanted = {}
+    for file, msgid, _why in problems():
+        if os.path.basename(file) == "messages.po":
+            locale = os.path.basename(os.path.dirname(os.path.dirname(file)))
+            wanted.setdefault(msgid, {code: "" for code in LOCALES})[locale] = ""
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(wanted, fh, ensure_ascii=False, indent=1)
+    print(f"{len(wanted)} entries to translate in {path}")
+
+
+def fill(source):
+    """Fill empty entries of ours: from a JSON file of {msgid: {locale:
+    text}}, or from another checkout's translations/ directory (merging
+    branches: each keeps the translations the other added)."""
+    import json
+
+    if os.path.isdir(source):
+        found = {}
+        for locale in LOCALES:
+            path = os.path.join(source, locale, "LC_MESSAGES", "messages.po")
+            with open(path, "rb") as fh:
+                for message in read_po(fh):
+                    if message.id and _translated(message) and not message.fuzzy:
+                        found.setdefault(message.id if isinstance(message.id, str) else message.id[0], {})[
+                            locale] = message.string
+    else:
+        with open(source, encoding="utf-8") as fh:
+            found = json.load(fh)
+    filled = 0
+    for locale in LOCALES:
+        path = po_path("messages", locale)
+        with open(path, "rb") as fh:
+            catalog = read_po(fh)
+        for message in catalog:
+            key = message.id if isinstance(message.id, str) else (message.id[0] if message.id else None)
+            text = found.get(key, {}).get(locale) if key else None
+            if not text or _translated(message):
+                continue
+            if isinstance(message.id, (list, tuple)):
+                text = tuple([text if isinstance(text, str) else text[0]] * catalog.num_plurals)
+            message.string = text
+            filled += 1
+        with open(path, "wb") as fh:
+            write_po(fh, catalog, width=100, sort_by_file=True)
+    compile_()
+    print(f"filled {filled} entries")
+
+
 def main(argv):
     commands = {"extract": extract, "update": update, "compile": compile_, "check": check}
+    if len(argv) == 2 and argv[0] in ("todo", "fill"):
+        return (todo if argv[0] == "todo" else fill)(argv[1]) or 0
     if len(argv) != 1 or argv[0] not in (*commands, "all"):
         print(__doc__)
         return 2

@@ -147,6 +147,20 @@ def login(client, username="admin", password="admin-pass-1"):
     return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_token(page)})
 
 
+def client_for(app, user):
+    """A test client logged in as ``user`` through a real server-side session."""
+    from gridadmin.services import sessions
+
+    client = app.test_client()
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        key = sessions.start(user)
+    with client.session_transaction() as session:
+        session["_user_id"] = key
+        session["_fresh"] = True
+    return client
+
+
 @pytest.fixture
 def browser(app):
     client = app.test_client()

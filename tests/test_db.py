@@ -55,7 +55,7 @@ def test_upgrade_from_the_first_release_keeps_data(app):
     assert not dbmod.pending()
     # Everyone was an administrator in the first release, and stays one.
     old = User.get(User.username == "old")
-    assert (old.role, old.session_version, old.grid_id) == ("admin", 0, None)
+    assert (old.role, old.version, old.grid_id) == ("admin", 0, None)
     grid = Grid.get(Grid.code == "320106")
     assert (grid.name, grid.households, grid.population) == ("示例区", 10, 30)
     assert not diff_models(db.obj, ALL_MODELS)

@@ -11,7 +11,7 @@ from gridadmin.models import AuditLog, CalendarDay, Category, Ticket, User, db
 from gridadmin.services import deadlines
 from gridadmin.services.errors import RuleError
 from gridadmin.services.users import hash_password
-from tests.conftest import csrf_token
+from tests.conftest import client_for, csrf_token
 
 TZ = "Asia/Shanghai"
 
@@ -274,11 +274,7 @@ def english(client):
 def user_client(app, role, **binding):
     user = User.create(username=f"u_{role}", password_hash=hash_password("x-pass-123"), role=role,
                        display_name=role, **binding)
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{user.id}:{user.session_version}"
-        session["_fresh"] = True
-    return english(client)
+    return english(client_for(app, user))
 
 
 def post(client, url, data):

@@ -37,7 +37,7 @@ from gridadmin.models import (
 )
 from gridadmin.services import audit, grids, party, permissions, tickets
 from gridadmin.services.users import ROLE_NAMES, hash_password
-from tests.conftest import csrf_token
+from tests.conftest import client_for, csrf_token  # noqa: F401 (other modules import client_for from here)
 
 OUT = "乙外"
 ROLE_PASSWORD = "role-pass-1"
@@ -122,12 +122,6 @@ def world(app):
         return build_world()
 
 
-def client_for(app, user):
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{user.id}:{user.session_version}"
-        session["_fresh"] = True
-    return client
 
 
 class FormScraper(HTMLParser):

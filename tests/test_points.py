@@ -135,7 +135,8 @@ def test_reopen_reverses_and_a_new_close_books_afresh(place):
     # Reopened twice without a close in between: nothing left to reverse.
     assert points.reverse(t, AT + timedelta(hours=2)) == []
 
-    # Closed again, handled in time now, by another verifier.
+    # Closed again (the reopening began cycle 1), handled in time now, by another verifier.
+    t.cycle = 1
     t.handled_at = t.due_at - timedelta(hours=1)
     points.book_close(t, r, AT + timedelta(days=1))
     assert points.balances([r, v, a]) == {r: 3, v: 0, a: 0}

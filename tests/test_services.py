@@ -1,6 +1,5 @@
 """Domain rules, tested on the services without HTTP."""
 
-import threading
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -369,46 +368,6 @@ def test_ticket_number_is_unique_in_the_database(database):
     with pytest.raises(Exception):  # noqa: B017 - IntegrityError, any driver
         with db.atomic():
             f.ticket(t["g1"], cat, src, number="20261121-0001")
-
-
-def test_two_tickets_saved_at_once_both_get_numbers(database, monkeypatch):
-    """Both reporters read the same "next number"; the second must retry."""
-    t = f.tree()
-    cat, src = f.category(), f.source()
-    day = date(2026, 11, 21)
-    db.close()
-
-    barrier = threading.Barrier(2, timeout=10)
-    real_next = tickets.next_number
-    calls = []
-
-    def racing_next(d):
-        number = real_next(d)
-        calls.append(number)
-        if len(calls) <= 2:
-            barrier.wait()  # both have read the same number before either inserts
-        return number
-
-    monkeypatch.setattr(tickets, "next_number", racing_next)
-    results, errors = [], []
-
-    def report():
-        try:
-            with db.connection_context():
-                results.append(tickets.save_ticket(_new_ticket(t, cat, src), True, day).number)
-        except Exception as exc:  # pragma: no cover - shown on failure
-            errors.append(exc)
-
-    threads = [threading.Thread(target=report) for _ in range(2)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(30)
-    db.connect(reuse_if_open=True)
-    assert not errors, errors
-    assert sorted(results) == ["20261121-0001", "20261121-0002"]
-    assert calls[:2] == ["20261121-0001", "20261121-0001"]
-    assert Ticket.select().count() == 2
 
 
 def test_new_ticket_has_no_due_time_until_dispatched(database):

@@ -1,21 +1,21 @@
 """peewee models. No Flask imports here (see DESIGN.md, layers)."""
 
 from .audit import AuditLog, LoginAttempt
-from .base import BaseModel, db, utcnow
+from .base import BaseModel, VersionedModel, db, utcnow
 from .calendar import CalendarDay
 from .grid import Grid, Worker
 from .lookups import Category, Department, Source
 from .meeting import Meeting, MeetingItem
 from .party import PartyMember, PartyOrg
 from .points import PointEntry
-from .ticket import Ticket, TicketEvent, TicketPhoto
-from .user import User
+from .ticket import Ticket, TicketCounter, TicketEvent, TicketPhoto
+from .user import User, UserSession
 from .volunteer import ServiceRecord, Volunteer, VolunteerTeam
 
 ALL_MODELS = [
     Category, Source, Department, Grid, Worker, PartyOrg, PartyMember,
     VolunteerTeam, Volunteer, ServiceRecord, User, Ticket, Meeting, MeetingItem, TicketEvent, TicketPhoto,
-    PointEntry, CalendarDay, AuditLog, LoginAttempt,
+    PointEntry, CalendarDay, AuditLog, LoginAttempt, TicketCounter, UserSession,
 ]
 
-__all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS", "BaseModel", "db", "utcnow"]
+__all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS", "BaseModel", "VersionedModel", "db", "utcnow"]

@@ -13,6 +13,7 @@ AUDIT_ACTIONS = (
     ("logout", N_("Log out")),
     ("export", N_("Export")),
     ("password", N_("Password change")),
+    ("end_sessions", N_("End sessions")),
 )
 LOGIN_RESULTS = (
     ("ok", N_("Success")),

@@ -7,10 +7,10 @@ make-up workday (调休上班, on).
 
 from peewee import BooleanField, CharField, DateField
 
-from .base import BaseModel
+from .base import VersionedModel
 
 
-class CalendarDay(BaseModel):
+class CalendarDay(VersionedModel):
     day = DateField(unique=True)
     workday = BooleanField(default=False)
     name = CharField(max_length=64, null=True)

@@ -12,7 +12,7 @@ from peewee import (
     IntegerField,
 )
 
-from .base import N_, BaseModel, utcnow
+from .base import N_, VersionedModel, utcnow
 
 GRID_LEVELS = (
     ("district", N_("District")),
@@ -41,7 +41,7 @@ EMPLOYMENT = (("full_time", N_("Full time")), ("part_time", N_("Part time")))
 WORKER_STATUSES = (("active", N_("On duty")), ("left", N_("Left")))
 
 
-class Grid(BaseModel):
+class Grid(VersionedModel):
     """A node of the grid tree. ``path`` is the materialised path of ids
     (``/1/7/42/``) so a subtree is one indexed prefix query."""
 
@@ -71,7 +71,7 @@ class Grid(BaseModel):
         return self.name
 
 
-class Worker(BaseModel):
+class Worker(VersionedModel):
     name = CharField(max_length=32, index=True)
     gender = CharField(max_length=1, choices=GENDERS)
     mobile = CharField(max_length=11, index=True)

@@ -2,10 +2,10 @@
 
 from peewee import BooleanField, CharField, Check, IntegerField
 
-from .base import BaseModel
+from .base import VersionedModel
 
 
-class Lookup(BaseModel):
+class Lookup(VersionedModel):
     code = CharField(max_length=32, unique=True)
     name = CharField(max_length=64, unique=True)
     sort_order = IntegerField(default=0)

@@ -2,7 +2,7 @@
 
 from peewee import CharField, DateField, DateTimeField, ForeignKeyField, TextField
 
-from .base import N_, BaseModel, utcnow
+from .base import N_, VersionedModel, utcnow
 from .grid import Grid
 from .ticket import SATISFACTION, Ticket
 
@@ -19,7 +19,7 @@ ACTION_MODES = (
 )
 
 
-class Meeting(BaseModel):
+class Meeting(VersionedModel):
     title = CharField(max_length=128)
     held_at = DateTimeField(index=True)
     place = CharField(max_length=64)
@@ -33,7 +33,7 @@ class Meeting(BaseModel):
         return self.title
 
 
-class MeetingItem(BaseModel):
+class MeetingItem(VersionedModel):
     meeting = ForeignKeyField(Meeting, backref="items", on_delete="RESTRICT")
     topic = CharField(max_length=255)
     raised_by = CharField(max_length=64, null=True)

@@ -2,7 +2,7 @@
 
 from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField
 
-from .base import N_, BaseModel, utcnow
+from .base import N_, VersionedModel, utcnow
 from .grid import GENDERS, Grid
 
 PARTY_ORG_KINDS = (
@@ -13,7 +13,7 @@ PARTY_ORG_KINDS = (
 )
 
 
-class PartyOrg(BaseModel):
+class PartyOrg(VersionedModel):
     name = CharField(max_length=64, index=True)
     kind = CharField(max_length=16, choices=PARTY_ORG_KINDS)
     parent = ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
@@ -28,7 +28,7 @@ class PartyOrg(BaseModel):
         return self.name
 
 
-class PartyMember(BaseModel):
+class PartyMember(VersionedModel):
     name = CharField(max_length=32, index=True)
     gender = CharField(max_length=1, choices=GENDERS, null=True)
     mobile = CharField(max_length=11, null=True, index=True)

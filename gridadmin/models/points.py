@@ -23,10 +23,15 @@ class PointEntry(AppendOnly):
     ticket = ForeignKeyField(Ticket, null=True, backref="point_entries", on_delete="RESTRICT")
     at = DateTimeField(default=utcnow)
     note = CharField(max_length=255, null=True)
+    # The ticket's cycle (Ticket.cycle) the entry belongs to.
+    cycle = IntegerField(default=0)
 
     class Meta:
-        # A worker's history and balance; the monthly ranking.
-        indexes = ((("worker", "at"), False), (("at",), False))
+        # A worker's history and balance; the monthly ranking. The unique
+        # key books an award at most once per ticket, worker and cycle, in
+        # the database itself: a step repeated by a race cannot pay twice.
+        indexes = ((("worker", "at"), False), (("at",), False),
+                   (("ticket", "worker", "reason", "cycle"), True))
 
     def __str__(self):
         return f"{self.worker_id} {self.points:+d}"

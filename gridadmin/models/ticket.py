@@ -13,7 +13,7 @@ from peewee import (
     TextField,
 )
 
-from .base import N_, BaseModel, utcnow
+from .base import N_, BaseModel, VersionedModel, utcnow
 from .grid import Grid, Worker
 from .lookups import Category, Department, Source
 from .user import User
@@ -42,7 +42,7 @@ SATISFACTION = (
 )
 
 
-class Ticket(BaseModel):
+class Ticket(VersionedModel):
     number = CharField(max_length=20, unique=True)
     title = CharField(max_length=128)
     description = TextField(null=True)
@@ -66,9 +66,9 @@ class Ticket(BaseModel):
     satisfaction = CharField(max_length=16, choices=SATISFACTION, null=True)
     rating_note = TextField(null=True)
     duplicate_of = ForeignKeyField("self", null=True, backref="duplicates", on_delete="RESTRICT")
-    # Bumped by every workflow step: the conditional UPDATE that lets only
-    # one of two people acting at once succeed.
-    version = IntegerField(default=0)
+    # How many times the ticket was reopened: points are booked once per
+    # cycle (a unique key on the ledger), and a reopening starts a new one.
+    cycle = IntegerField(default=0)
 
     class Meta:
         # The list's hot paths: newest first, within a status or a grid; and
@@ -103,6 +103,16 @@ TICKET_ACTIONS = (
     ("merge", N_("Merge as duplicate")),
     ("reopen", N_("Reopen")),
 )
+
+
+class TicketCounter(BaseModel):
+    """The last ticket number given out on a local day (``20261121``): a new
+    report takes the next one by an UPDATE of this row, which the database
+    locks until the report commits, so numbers never collide and follow
+    the order of reporting, on every database."""
+
+    day = CharField(max_length=8, primary_key=True)
+    last = IntegerField(default=0)
 
 
 class TicketEvent(BaseModel):

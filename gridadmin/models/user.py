@@ -1,8 +1,8 @@
 """Accounts that log in, their role and the part of the tree they are bound to."""
 
-from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField
 
-from .base import N_, BaseModel, utcnow
+from .base import N_, BaseModel, VersionedModel, utcnow
 from .grid import Grid, Worker
 from .lookups import Department
 from .volunteer import Volunteer, VolunteerTeam
@@ -18,7 +18,7 @@ ROLES = (
 )
 
 
-class User(BaseModel):
+class User(VersionedModel):
     username = CharField(max_length=64, unique=True)
     password_hash = CharField(max_length=255)
     display_name = CharField(max_length=64, null=True)
@@ -32,8 +32,6 @@ class User(BaseModel):
     worker = ForeignKeyField(Worker, null=True, backref="users", on_delete="SET NULL")
     volunteer = ForeignKeyField(Volunteer, null=True, backref="users", on_delete="SET NULL")
     active = BooleanField(default=True)
-    # Bumped on a password change or deactivation: older sessions stop working.
-    session_version = IntegerField(default=0)
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
 
@@ -48,5 +46,26 @@ class User(BaseModel):
     is_authenticated = True
     is_anonymous = False
 
+    # The login session this user object was loaded for (services.sessions):
+    # what Flask-Login keeps in the cookie, checked on the server each request.
+    session_key = None
+
     def get_id(self):
-        return f"{self.id}:{self.session_version}"
+        return self.session_key
+
+
+class UserSession(BaseModel):
+    """One login: the cookie carries a random key, the server keeps its
+    SHA-256. Ending the row (logout, password change, deactivation, an
+    administrator's "end sessions", idle or too old) ends the login, however
+    many copies of the cookie exist."""
+
+    key_hash = CharField(max_length=64, unique=True)
+    user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+    seen_at = DateTimeField(default=utcnow)
+    ended_at = DateTimeField(null=True)
+    address = CharField(max_length=64, null=True)
+
+    class Meta:
+        indexes = ((("user", "ended_at"), False),)

@@ -2,7 +2,7 @@
 
 from peewee import CharField, Check, DateField, DateTimeField, DecimalField, ForeignKeyField, IntegerField, TextField
 
-from .base import N_, BaseModel, utcnow
+from .base import N_, VersionedModel, utcnow
 from .grid import Grid
 
 SERVICE_TYPES = (
@@ -16,7 +16,7 @@ SERVICE_TYPES = (
 )
 
 
-class VolunteerTeam(BaseModel):
+class VolunteerTeam(VersionedModel):
     name = CharField(max_length=64, unique=True)
     service_type = CharField(max_length=16, choices=SERVICE_TYPES, default="other")
     grid = ForeignKeyField(Grid, backref="volunteer_teams", on_delete="RESTRICT")
@@ -29,7 +29,7 @@ class VolunteerTeam(BaseModel):
         return self.name
 
 
-class Volunteer(BaseModel):
+class Volunteer(VersionedModel):
     name = CharField(max_length=32, index=True)
     mobile = CharField(max_length=11, null=True, index=True)
     team = ForeignKeyField(VolunteerTeam, backref="volunteers", on_delete="RESTRICT")
@@ -40,7 +40,7 @@ class Volunteer(BaseModel):
         return self.name
 
 
-class ServiceRecord(BaseModel):
+class ServiceRecord(VersionedModel):
     volunteer = ForeignKeyField(Volunteer, backref="service_records", on_delete="RESTRICT")
     team = ForeignKeyField(VolunteerTeam, backref="service_records", on_delete="RESTRICT")
     served_on = DateField(index=True)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from ..models import AuditLog
 
 # Never written to the log, not even as "changed".
-SECRET_FIELDS = frozenset({"password_hash", "password", "session_version"})
+SECRET_FIELDS = frozenset({"password_hash", "password"})
 
 
 def _plain(value):
@@ -50,3 +50,22 @@ def history(model_name, record_id):
     return (AuditLog.select()
             .where((AuditLog.model == model_name) & (AuditLog.record_id == record_id))
             .order_by(AuditLog.at.desc(), AuditLog.id.desc()))
+
+
+def changed_since(model_name, record_id, version):
+    """What happened to a record after it was read at ``version``: (the last
+    change's entry or None, the names of the fields changed since, deleted?).
+    Every save bumps the version and logs ``version: [before, after]``, so
+    the entries since are those whose before is at least ``version``."""
+    latest, fields, deleted = None, set(), False
+    for entry in history(model_name, record_id).limit(50):
+        changes = json.loads(entry.changes) if entry.changes else {}
+        if entry.action == "delete":
+            latest, deleted = latest or entry, True
+            continue
+        before = (changes.get("version") or [None])[0]
+        if version is not None and (before is None or before < version):
+            break
+        latest = latest or entry
+        fields.update(name for name in changes if name != "version")
+    return latest, sorted(fields), deleted

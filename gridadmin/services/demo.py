@@ -650,9 +650,9 @@ ITEM_COLUMNS = ("id", "meeting_id", "topic", "raised_by", "discussion", "resolut
 TICKET_COLUMNS = ("id", "number", "title", "description", "category_id", "source_id", "grid_id", "place",
                   "reporter_id", "assignee_id", "department_id", "priority", "status", "created_at",
                   "dispatched_at", "due_at", "extension_due_at", "handled_at", "closed_at", "resolution",
-                  "satisfaction", "rating_note", "duplicate_of_id", "version")
+                  "satisfaction", "rating_note", "duplicate_of_id", "version", "cycle")
 EVENT_COLUMNS = ("id", "ticket_id", "at", "username", "action", "from_status", "to_status", "note", "data")
-POINT_COLUMNS = ("id", "worker_id", "points", "reason", "ticket_id", "at", "note")
+POINT_COLUMNS = ("id", "worker_id", "points", "reason", "ticket_id", "at", "note", "cycle")
 CALENDAR_COLUMNS = ("id", "day", "workday", "name")
 FLUSH_ORDER = (Grid, Worker, PartyOrg, PartyMember, VolunteerTeam, Volunteer, ServiceRecord, Meeting, MeetingItem)
 TICKET_FLUSH_ORDER = (Ticket, TicketEvent, PointEntry, MeetingItem)
@@ -1217,13 +1217,14 @@ class _Seeder:
         current = "reported"
         dispatched = due = extension = handled = closed = resolution = satisfaction = rating_note = duplicate = None
         nets = {}
+        cycle = 0  # reopenings so far (Ticket.cycle): each books its points afresh
 
         def book(worker, points, reason, at, note=None):
             if worker is None or not points:
                 return
             self.pid += 1
             add(PointEntry, POINT_COLUMNS, (self.pid, worker, points, reason, ticket_id, _fmt(at),
-                                            note[:255] if note else None))
+                                            note[:255] if note else None, cycle))
             nets[worker] = nets.get(worker, 0) + points
 
         for (action, to, by, _kind, _value, note, extra), (at, due_then) in zip(plan, times, strict=True):
@@ -1264,6 +1265,7 @@ class _Seeder:
             elif action == "reopen":
                 for worker, net in sorted(nets.items()):
                     book(worker, -net, "reversal", at, note)
+                cycle += 1
                 closed = handled = due = dispatched = extension = satisfaction = rating_note = None
             if data is not None:
                 data = json.dumps({k: v for k, v in data.items() if v is not None}, ensure_ascii=False)
@@ -1275,7 +1277,7 @@ class _Seeder:
                  department[0] if department is not None and dispatched_ever else None,
                  current, _fmt(created), dispatched and _fmt(dispatched), due and _fmt(due),
                  extension and _fmt(extension), handled and _fmt(handled), closed and _fmt(closed), resolution,
-                 satisfaction, rating_note, duplicate, len(plan)), closed)
+                 satisfaction, rating_note, duplicate, len(plan), cycle), closed)
 
     def handling(self, step, status, variant, rule, handler, verifier, checked_by, centre):
         """The steps from dispatched to ``status`` (dispatched, in_progress,

@@ -50,7 +50,7 @@ def save_grid(grid):
                 if not is_grid_code(code, child.level):
                     raise RuleError(CODE_DOES_NOT_FIT, field="code")
             tail = fn.SUBSTR(Grid.code, len(old_code) + 1)
-            Grid.update(code=Value(grid.code).concat(tail)).where(below).execute()
+            Grid.update(code=Value(grid.code).concat(tail), version=Grid.version + 1).where(below).execute()
     return grid
 
 

@@ -7,21 +7,25 @@ plain sum of their entries. The ticket workflow calls the booking functions
 inside its own transaction.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from peewee import JOIN, fn
 
 from ..models import Grid, PointEntry, Ticket, Worker
-from . import clock, grids, scope
+from . import clock, grids, records, scope
 
 NOTE_LENGTH = PointEntry.note.max_length
+ON_SPOT_DAILY_LIMIT = 5  # default of the POINTS_ON_SPOT_PER_DAY setting
 
 
-def _book(entries, worker_id, points, reason, ticket, at, note=None):
+def _book(entries, worker_id, points, reason, ticket, at, note=None, cycle=None):
+    """One entry. The ledger's unique key (ticket, worker, reason, cycle)
+    refuses a second award for the same ticket cycle in the database."""
     if worker_id is None or not points:
         return
     entries.append(PointEntry.create(worker=worker_id, points=points, reason=reason, ticket=ticket.id, at=at,
-                                     note=note[:NOTE_LENGTH] if note else None))
+                                     note=note[:NOTE_LENGTH] if note else None,
+                                     cycle=ticket.cycle if cycle is None else cycle))
 
 
 def book_close(ticket, verifier_id, at):
@@ -38,16 +42,36 @@ def book_close(ticket, verifier_id, at):
     return entries
 
 
-def book_on_spot(ticket, at):
-    """A small matter closed on the spot by its reporter (自办自结)."""
+def book_on_spot(ticket, at, tz="Asia/Shanghai", daily_limit=ON_SPOT_DAILY_LIMIT):
+    """A small matter closed on the spot by its reporter (自办自结): points
+    at most ``daily_limit`` times per worker and local day, so closing
+    trifles cannot be farmed. Returns the entries written (none past the limit)."""
     entries = []
-    _book(entries, ticket.reporter_id, ticket.category.points_on_spot, "on_spot", ticket, at)
+    worker_id = ticket.reporter_id
+    if worker_id is None or not ticket.category.points_on_spot:
+        return entries
+    records.lock(Worker, worker_id)  # two closes at once count each other (PostgreSQL, MySQL)
+    if on_spot_awards_today(worker_id, at, tz) < daily_limit:
+        _book(entries, worker_id, ticket.category.points_on_spot, "on_spot", ticket, at)
     return entries
 
 
-def reverse(ticket, at, note=None):
+def on_spot_awards_today(worker_id, at, tz):
+    """How many on-the-spot awards the worker has earned on ``at``'s local day."""
+    local = clock.to_local(at, tz).date()
+    lower = clock.to_utc(datetime.combine(local, datetime.min.time()), tz)
+    upper = clock.to_utc(datetime.combine(local + timedelta(days=1), datetime.min.time()), tz)
+    return (PointEntry.select()
+            .where((PointEntry.worker == worker_id) & (PointEntry.reason == "on_spot")
+                   & (PointEntry.at >= lower) & (PointEntry.at < upper))
+            .count())
+
+
+def reverse(ticket, at, note=None, cycle=None):
     """A closed ticket reopened: one entry per worker cancelling what the
-    ticket has earned or cost them so far, so closing it again books afresh."""
+    ticket has earned or cost them so far, so closing it again books afresh.
+    The reversals belong to the cycle they close (``cycle``, by default the
+    ticket's current one)."""
     nets = (PointEntry.select(PointEntry.worker, fn.SUM(PointEntry.points))
             .where(PointEntry.ticket == ticket.id)
             .group_by(PointEntry.worker)
@@ -55,7 +79,7 @@ def reverse(ticket, at, note=None):
             .tuples())
     entries = []
     for worker_id, net in list(nets):
-        _book(entries, worker_id, -int(net or 0), "reversal", ticket, at, note)
+        _book(entries, worker_id, -int(net or 0), "reversal", ticket, at, note, cycle)
     return entries
 
 

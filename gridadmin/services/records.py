@@ -1,6 +1,7 @@
 """Saving and deleting records safely: atomic, and never a silent cascade."""
 
 from ..models import Meeting, MeetingItem, Ticket, TicketEvent, TicketPhoto, db
+from ..models.base import StaleRecord
 from . import audit
 from .errors import InUse, RuleError
 
@@ -17,7 +18,9 @@ def references(obj):
     owned = OWNED_PARTS.get(model, [])
     found = []
     for field in model._meta.backrefs:
-        if field in owned or field.on_delete == "SET NULL":
+        # SET NULL keys let go; CASCADE ones are the record's own machinery
+        # (a user's login sessions), never people's records.
+        if field in owned or field.on_delete in ("SET NULL", "CASCADE"):
             continue
         count = field.model.select().where(field == obj.id).count()
         if count:
@@ -25,14 +28,22 @@ def references(obj):
     return found
 
 
-def _audited_delete(obj, actor, address):
+def _audited_delete(obj, actor, address, read_version=None):
+    """Delete one row, refusing (StaleRecord) when it changed since it was
+    read at ``read_version`` (a versioned record) or is already gone."""
+    model = type(obj)
+    where = model._meta.primary_key == obj._pk
+    if read_version is not None and hasattr(model, "version"):
+        where &= model.version == read_version
+    if model.delete().where(where).execute() != 1:
+        raise StaleRecord(obj, read_version)
     audit.record("delete", user=actor, address=address, obj=obj, changes=audit.diff(audit.snapshot(obj), {}))
-    obj.delete_instance()
 
 
-def delete_record(obj, actor=None, address=None):
+def delete_record(obj, actor=None, address=None, read_version=None):
     """Delete ``obj`` and its owned parts, or raise InUse. Atomic, and each
-    deleted row goes to the audit log with what it held."""
+    deleted row goes to the audit log with what it held. With
+    ``read_version``, a record changed since then is not deleted (StaleRecord)."""
     model = type(obj)
     with db.atomic():
         blocking = references(obj)
@@ -44,15 +55,27 @@ def delete_record(obj, actor=None, address=None):
         for field in OWNED_PARTS.get(model, []):
             for part in field.model.select().where(field == obj.id):
                 _audited_delete(part, actor, address)
-        _audited_delete(obj, actor, address)
+        _audited_delete(obj, actor, address, read_version)
 
 
-def delete_records(objs, actor=None, address=None):
-    """Delete all or none: the first record in use stops the whole batch."""
+def delete_records(objs, actor=None, address=None, read_versions=None):
+    """Delete all or none: the first record in use, or changed since it was
+    read (``read_versions``: {id: version}), stops the whole batch."""
+    read_versions = read_versions or {}
     with db.atomic():
         for obj in objs:
-            delete_record(obj, actor, address)
+            delete_record(obj, actor, address, read_versions.get(obj.id))
     return len(objs)
+
+
+def save(obj, is_created):
+    """Insert, or update the fields assigned since the record was read,
+    under its version check (VersionedModel.save raises StaleRecord)."""
+    check_unique(obj)
+    if is_created and hasattr(obj, "version"):
+        obj.version = 0
+    obj.save(force_insert=is_created)
+    return obj
 
 
 def check_unique(obj):
@@ -69,3 +92,11 @@ def check_unique(obj):
             query = query.where(model.id != obj.id)
         if query.exists():
             raise RuleError("“%(value)s” is already used.", field=field.name, value=value)
+
+
+def lock(model, pk):
+    """Hold ``model``'s row ``pk`` until the transaction ends, so that a
+    count-then-write by two people at once runs one after the other. On
+    SQLite the transaction already holds the database's write lock."""
+    if db.obj.for_update:
+        model.select(model._meta.primary_key).where(model._meta.primary_key == pk).for_update().execute()

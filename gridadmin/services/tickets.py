@@ -1,35 +1,64 @@
-"""Tickets: human-readable numbers, due times, time order."""
+"""Tickets: human-readable numbers, due times, time order.
 
-from peewee import IntegrityError, fn
+Numbers are ``20261121-0001``: the local day and its sequence. The sequence
+comes from the day's ``TicketCounter`` row, raised by an UPDATE that the
+database holds locked until the report commits: on SQLite, PostgreSQL and
+MySQL alike, reporters at the same moment queue for the row (briefly: photos
+are prepared before the transaction opens) and take consecutive numbers,
+so no report is ever refused for a number someone else took. A sequence
+would be cheaper but leaves gaps on rollback and is not portable to SQLite;
+a per-day row restarts at 1 each day by construction.
+"""
 
-from ..models import Ticket, db, utcnow
+from peewee import IntegrityError
+
+from ..models import Ticket, TicketCounter, db, utcnow
 from .errors import RuleError
 
 NUMBER_DIGITS = 4
 
 
-def next_number(day):
-    """The next free number of a local day: ``20261121-0001``."""
-    prefix = day.strftime("%Y%m%d-")
-    last = (Ticket.select(fn.MAX(Ticket.number))
-            .where(Ticket.number.startswith(prefix))
-            .scalar())
-    seq = int(last.split("-")[1]) + 1 if last else 1
-    return f"{prefix}{seq:0{NUMBER_DIGITS}d}"
+def _highest_taken(key):
+    """The highest sequence already used on day ``key`` by tickets numbered
+    without the counter (before it existed, or imported): 0 if none."""
+    numbers = (Ticket.select(Ticket.number)
+               .where((Ticket.number >= f"{key}-") & (Ticket.number < f"{key}."))
+               .tuples())
+    sequences = [int(tail) for (number,) in numbers if (tail := number[len(key) + 1:]).isdigit()]
+    return max(sequences, default=0)
 
 
-def save_new(ticket, day, attempts=5):
-    """Insert ``ticket`` with the next number of ``day``; two reporters at
-    once both succeed, the second taking the following number."""
-    for attempt in range(attempts):
-        ticket.number = next_number(day)
+def _take(key):
+    """Raise day ``key``'s counter by one (creating it on the day's first
+    report) and return the new value. Must run inside a transaction: the
+    counter row stays locked until it ends."""
+    counter = TicketCounter.day == key
+    if not TicketCounter.update(last=TicketCounter.last + 1).where(counter).execute():
         try:
-            with db.atomic():
-                ticket.save(force_insert=True)
-            return ticket
+            with db.atomic():  # a savepoint: another reporter may create the row first
+                TicketCounter.insert(day=key, last=_highest_taken(key) + 1).execute()
         except IntegrityError:
-            if attempt == attempts - 1 or Ticket.select().where(Ticket.number == ticket.number).count() == 0:
-                raise
+            TicketCounter.update(last=TicketCounter.last + 1).where(counter).execute()
+    return TicketCounter.select(TicketCounter.last).where(counter).scalar()
+
+
+def next_number(day):
+    """The next number of local ``day``, inside the caller's transaction."""
+    key = day.strftime("%Y%m%d")
+    while True:
+        number = f"{key}-{_take(key):0{NUMBER_DIGITS}d}"
+        # An imported ticket may hold a number ahead of the counter: skip it.
+        if not Ticket.select(Ticket.id).where(Ticket.number == number).exists():
+            return number
+
+
+def save_new(ticket, day):
+    """Insert ``ticket`` with the next number of ``day`` and its creation
+    time, taken after the number so that numbers follow time."""
+    with db.atomic():
+        ticket.number = next_number(day)
+        ticket.created_at = utcnow()
+        ticket.save(force_insert=True)
     return ticket
 
 
@@ -45,8 +74,6 @@ def check_times(ticket):
 def save_ticket(ticket, is_created, today):
     """Create (numbered) or update a ticket's own fields. Its status, due
     time and handling change only through ``services.workflow``."""
-    if is_created:
-        ticket.created_at = utcnow()
     check_times(ticket)
     if is_created:
         return save_new(ticket, today)

@@ -52,7 +52,9 @@ def save_node(node):
             # Move the subtree: swap the old prefix for the new one below this node.
             shift = new_depth - node.depth
             tail = fn.SUBSTR(model.path, len(old_path) + 1)
-            (model.update(path=Value(new_path).concat(tail), depth=model.depth + shift)
+            # Their versions move too: an edit of one of them opened before
+            # the move is refused rather than saved over the new place.
+            (model.update(path=Value(new_path).concat(tail), depth=model.depth + shift, version=model.version + 1)
              .where(subtree_clause(model, old_path) & (model.id != node.id))
              .execute())
         node.path, node.depth = new_path, new_depth

@@ -3,9 +3,11 @@
 import secrets
 
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from ..models import Department, Grid, User, VolunteerTeam, db
 from ..models.user import ROLES
+from . import audit, sessions
 from .errors import RuleError
 
 MIN_PASSWORD_LENGTH = 8
@@ -22,17 +24,45 @@ BINDING = {
 }
 
 
+MAX_PASSWORD_LENGTH = 256
+# zxcvbn's score: 0-1 is guessed in under a million tries (the most common
+# passwords, keyboard walks, a word and a year); 2 and up is accepted.
+MIN_STRENGTH = 2
+
+
 def hash_password(password):
+    """Slow on purpose (scrypt): never call it inside a write transaction."""
     return generate_password_hash(password, method="scrypt")
 
 
+# A real hash to check unknown usernames against, so that a login for a name
+# that does not exist costs the same time as a wrong password.
+_DUMMY_HASH = []
+
+
 def check_password(user, password):
+    """Whether ``password`` is ``user``'s; ``user`` None costs the same time."""
+    if user is None:
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(hash_password(secrets.token_urlsafe(12)))
+        check_password_hash(_DUMMY_HASH[0], password or "")
+        return False
     return check_password_hash(user.password_hash, password or "")
 
 
-def _check_password_rule(password):
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise RuleError("The password must have at least %(n)s characters.", field="password", n=MIN_PASSWORD_LENGTH)
+def check_password_rule(password, username=None, field="password"):
+    """Long enough, not the username, and not among the passwords people
+    guess first (zxcvbn: common-password lists, names, dates, keyboard walks)."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise RuleError("The password must have at least %(n)s characters.", field=field, n=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise RuleError("The password may have at most %(n)s characters.", field=field, n=MAX_PASSWORD_LENGTH)
+    if username and password.strip().lower() == username.strip().lower():
+        raise RuleError("The password must not be the username.", field=field)
+    if zxcvbn(password[:64], user_inputs=[username] if username else [])["score"] < MIN_STRENGTH:
+        raise RuleError("This password is too common or too easy to guess; choose a longer or less usual one.",
+                        field=field)
 
 
 def check_binding(user):
@@ -61,7 +91,7 @@ def create_user(username, password, display_name=None, role="admin", grid=None, 
     username = (username or "").strip()
     if not username:
         raise RuleError("A username is required.", field="username")
-    _check_password_rule(password)
+    check_password_rule(password, username)
     user = User(username=username, password_hash=hash_password(password), display_name=display_name, role=role,
                 grid=grid, department=department, team=team, worker=worker, volunteer=volunteer)
     check_binding(user)
@@ -90,48 +120,47 @@ def find_binding(grid_code=None, department_code=None, team_name=None):
     return found
 
 
-def prepare_admin_save(user, new_password, is_created):
+def new_password_hash(password, username, is_created, field="new_password"):
+    """An administrator's new or reset password, checked and hashed before
+    the save's transaction opens; None when the password is kept."""
+    if not password and not is_created:
+        return None
+    check_password_rule(password, username, field=field)
+    return hash_password(password)
+
+
+def prepare_admin_save(user, password_hash):
     """An administrator creating or editing an account: the binding fits the
-    role, a new account gets a password, and a password reset or disabling
-    ends the user's sessions. The caller saves ``user``."""
+    role and a new password (hashed beforehand) is set. The caller saves
+    ``user``, then calls ``after_admin_save``."""
     check_binding(user)
-    if new_password or is_created:
-        try:
-            _check_password_rule(new_password)
-        except RuleError as error:
-            error.field = "new_password"
-            raise
-        user.password_hash = hash_password(new_password)
-    if not is_created and (new_password or not user.active):
-        user.session_version = (user.session_version or 0) + 1
+    if password_hash:
+        user.password_hash = password_hash
 
 
-def set_password(user, password):
-    """Set a new password and end the user's other sessions."""
-    _check_password_rule(password)
-    user.password_hash = hash_password(password)
-    user.session_version = (user.session_version or 0) + 1
-    User.update(password_hash=user.password_hash, session_version=User.session_version + 1) \
-        .where(User.id == user.id).execute()
+def after_admin_save(user, password_reset):
+    """A password reset or a disabled account ends the user's logins."""
+    if password_reset or not user.active:
+        sessions.end_all(user)
+
+
+def set_password(user, password, actor=None, address=None, keep=None, username=None):
+    """Set a new password (hashed before the transaction), end the user's
+    other logins (all but ``keep``) and log the change, atomically."""
+    check_password_rule(password, user.username)
+    hashed = hash_password(password)
+    with db.atomic():
+        User.update(password_hash=hashed, version=User.version + 1).where(User.id == user.id).execute()
+        sessions.end_all(user, keep=keep)
+        audit.record("password", user=actor or user, address=address, obj=user, username=username)
+    user.password_hash = hashed
     return user
-
-
-def change_own_password(user, current, new):
-    if not check_password(user, current):
-        raise RuleError("The current password is wrong.", field="current_password")
-    return set_password(user, new)
-
-
-def end_sessions(user):
-    """Sessions carry the version they started with; bumping it ends them."""
-    User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
-    user.session_version = (user.session_version or 0) + 1
 
 
 def authenticate(username, password):
     """The active user with these credentials, or None (no logging; see services.logins)."""
     user = User.get_or_none(User.username == (username or "").strip())
-    if user is None or not user.active or not check_password(user, password):
+    if not check_password(user, password) or not user.active:
         return None
     return user
 

@@ -142,7 +142,8 @@ def report(ticket, actor, today, note=None, photo_files=(), storage_dir=None, ad
     return ticket
 
 
-def transition(ticket, action, actor, *, now=None, tz="Asia/Shanghai", address=None, storage_dir=None, **fields):
+def transition(ticket, action, actor, *, now=None, tz="Asia/Shanghai", address=None, storage_dir=None,
+               on_spot_limit=points.ON_SPOT_DAILY_LIMIT, **fields):
     """Take one step. Fields by step: ``note`` (a reason or the handling
     result), ``department`` / ``assignee`` (dispatch, exactly one),
     ``due_at`` (extension, naive UTC), ``satisfaction`` (rate), ``target``
@@ -174,7 +175,7 @@ def transition(ticket, action, actor, *, now=None, tz="Asia/Shanghai", address=N
         if fields.get("photos") and "photos" in step.extra:
             photos.attach(ticket, "handling", list(fields["photos"]), storage_dir)
         _event(ticket, action, actor, from_status, target, now, note, data)
-        _book_points(ticket, action, actor, now, note)
+        ticket.booked_points = _book_points(ticket, action, actor, now, note, tz, on_spot_limit)
         audit.record("update", user=actor, address=address, obj=ticket,
                      changes=audit.diff(before, audit.snapshot(ticket)))
     return ticket
@@ -230,18 +231,20 @@ def _changes(ticket, action, actor, now, tz, note, fields):
             raise RuleError(N_("Ticket %(number)s cannot take duplicates."), field="target", number=target.number)
         return {"duplicate_of": target.id, "closed_at": now}, {"target": target.number}
     if action == "reopen":
-        return ({"closed_at": None, "handled_at": None, "due_at": None, "dispatched_at": None,
+        return ({"cycle": ticket.cycle + 1, "closed_at": None, "handled_at": None, "due_at": None, "dispatched_at": None,
                  "extension_due_at": None, "satisfaction": None, "rating_note": None}, {})
     return {}, {}
 
 
-def _book_points(ticket, action, actor, now, note):
+def _book_points(ticket, action, actor, now, note, tz, on_spot_limit):
+    """The entries the step books (its ``ticket`` is already updated)."""
     if action == "verify":
-        points.book_close(ticket, actor.worker_id if actor.role == "worker" else None, now)
-    elif action == "close_on_spot":
-        points.book_on_spot(ticket, now)
-    elif action == "reopen":
-        points.reverse(ticket, now, note)
+        return points.book_close(ticket, actor.worker_id if actor.role == "worker" else None, now)
+    if action == "close_on_spot":
+        return points.book_on_spot(ticket, now, tz, on_spot_limit)
+    if action == "reopen":
+        return points.reverse(ticket, now, note, cycle=ticket.cycle - 1)  # the cycle it closes
+    return []
 
 
 def _iso(value):

@@ -1,9 +1,10 @@
 """Logging in and out (Flask-Login), changing one's password, CSRF on every
 form (Flask-WTF) and the security headers."""
 
+import time
 from urllib.parse import urlparse
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
@@ -13,8 +14,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..models import User, db
-from ..services import audit, logins, users
+from ..models import db
+from ..services import audit, logins, sessions, users
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -41,17 +42,19 @@ class PasswordForm(FlaskForm):
 
 
 @login_manager.user_loader
-def load_user(session_id):
-    """The session names the user and the session version it began with; a
-    password change or deactivation bumps the version and ends it."""
-    try:
-        user_id, version = (int(part) for part in session_id.split(":"))
-    except (AttributeError, TypeError, ValueError):
-        return None
-    user = User.get_or_none(User.id == user_id)
-    if user is None or not user.active or user.session_version != version:
-        return None
-    return user
+def load_user(key):
+    """The cookie holds a login's random key; the server says whether that
+    login still lives (services.sessions)."""
+    return sessions.load(key, current_app.config["SESSION_IDLE_MINUTES"], current_app.config["SESSION_LIFETIME_HOURS"])
+
+
+def start_session(user):
+    """Log ``user`` in with a fresh server-side session: the old cookie's
+    contents (the CSRF token among them) are dropped, so nothing from before
+    the login carries over into it."""
+    session.clear()
+    user.session_key = sessions.start(user, client_address())
+    login_user(user)
 
 
 def client_address():
@@ -76,8 +79,10 @@ def login():
     if form.validate_on_submit():
         user, result = logins.attempt(form.username.data, form.password.data, client_address())
         if user is not None:
-            login_user(user)
+            start_session(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("admin.index"))
+        if result == "bad_password":
+            time.sleep(logins.failure_delay(client_address()))  # outside any transaction
         flash(LOGIN_FAILURES[result] % {"minutes": logins.LOCK_MINUTES}, "error")
     return render_template("login.html", form=form)
 
@@ -87,7 +92,9 @@ def login():
 def logout():
     with db.atomic():
         audit.record("logout", user=current_user, address=client_address())
+    sessions.end(current_user.session_key)
     logout_user()
+    session.clear()
     flash(gettext("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -110,6 +117,9 @@ def init_app(app):
 
     @app.after_request
     def _security_headers(response):
+        if request.endpoint != "static" and "Cache-Control" not in response.headers:
+            # Pages hold people's records: never kept by the browser or a proxy.
+            response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -26,14 +26,15 @@ from flask_login import current_user
 from markupsafe import Markup
 from peewee import JOIN, ForeignKeyField, IntegrityError
 
-from ..models import db
+from ..models import VersionedModel, db
+from ..models.base import StaleRecord
 from ..services import audit, permissions, records, scope
 from ..services.errors import InUse, Label, RuleError
-from . import rowactions
+from . import conflicts, rowactions
 from .ajax import QueryLoader
 from .auth import client_address
 from .filters import LookupFilter
-from .forms import AdminForm, InlineRows, ModelConverter
+from .forms import AdminForm, InlineRows, ModelConverter, VersionField
 from .i18n import choices
 from .labels import FIELD_LABELS, MODEL_NAMES
 from .validators import parse_id
@@ -376,10 +377,19 @@ class BaseModelView(ModelView):
 
     # --- saving: one transaction, rules shown on the form -----------------
 
-    def save_record(self, obj, is_created):
-        """Write one record; views with rules of their own call their service here."""
-        records.check_unique(obj)
-        obj.save(force_insert=is_created)
+    def prepare_save(self, form, obj, is_created):
+        """Slow work a save needs (hashing a password, resizing photos), done
+        before its transaction opens: on SQLite that transaction holds the
+        write lock. Returns what ``save_record`` gets as ``prepared``."""
+        return {}
+
+    def save_record(self, obj, is_created, prepared):
+        """Write one record (only its changed fields, under its version
+        check); views with rules of their own call their service here."""
+        records.save(obj, is_created)
+
+    def after_record_save(self, obj, is_created, prepared):
+        """Inside the save's transaction, after the record and its log entry."""
 
     def record_save(self, user, obj, is_created, changes):
         """Log the save; a view whose service logs it already says so here."""
@@ -397,6 +407,12 @@ class BaseModelView(ModelView):
                 del form[name]
         return form
 
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        if issubclass(self.model, VersionedModel) and not hasattr(form_class, "version"):
+            form_class.version = VersionField()  # the version the edit form was read at
+        return form_class
+
     def create_form(self, obj=None):
         return self._restrict_form(super().create_form(obj))
 
@@ -406,13 +422,19 @@ class BaseModelView(ModelView):
     def _save(self, form, obj, is_created):
         user = current_user._get_current_object()
         before = {} if is_created else audit.snapshot(obj)
+        read = {} if is_created else dict(obj.__data__)
         try:
+            prepared = self.prepare_save(form, obj, is_created)
             with db.atomic():
-                form.populate_obj(obj)
+                form.populate_obj(obj)  # the version field sets the version the form was read at
                 for field, source in permissions.forced_fields(user, self.endpoint).items():
                     setattr(obj, f"{field}_id", getattr(user, f"{source}_id"))
                 self._on_model_change(form, obj, is_created)
-                self.save_record(obj, is_created)
+                if not is_created:
+                    if getattr(obj, "version", None) != read.get("version"):
+                        raise StaleRecord(obj, obj.version)  # someone saved since the form was opened
+                    obj.keep_changes(read)  # write only what the user changed
+                self.save_record(obj, is_created, prepared)
                 for field in form._fields.values():
                     if isinstance(field, InlineRows):
                         field.save_related(obj, actor=user, address=client_address())
@@ -421,20 +443,37 @@ class BaseModelView(ModelView):
                 if not scope.can_see(user, obj):
                     raise RuleError("You can only save records within your own part of the grid.")
                 self.record_save(user, obj, is_created, audit.diff(before, audit.snapshot(obj)))
+                self.after_record_save(obj, is_created, prepared)
+        except StaleRecord as error:
+            self._restore(obj, read)
+            flash(conflicts.message(error, self), "error")
+            return False
         except InUse as error:
+            self._restore(obj, read)
             flash(in_use_message(error), "error")
             return False
         except RuleError as error:
+            self._restore(obj, read)
             message = rule_message(error)
             if error.field and error.field in form:
                 form[error.field].errors = [*form[error.field].errors, message]
             flash(message, "error")
             return False
         except IntegrityError:
+            self._restore(obj, read)
             flash(gettext("The record conflicts with existing records and was not saved."), "error")
             return False
         self.after_model_change(form, obj, is_created)
         return obj
+
+    @staticmethod
+    def _restore(obj, read):
+        """After a refused save, the object is what was read again (the form
+        keeps the user's input; the page must not show unsaved values as stored)."""
+        if read:
+            obj.__data__ = dict(read)
+            obj.__rel__ = {}
+            obj._dirty = set()
 
     def create_model(self, form):
         return self._save(form, self.model(), True)
@@ -487,6 +526,14 @@ class BaseModelView(ModelView):
 
 class InlineConverter(ModelView.inline_model_form_converter):
     inline_field_list_type = InlineRows
+
+    def get_info(self, p):
+        info = super().get_info(p)
+        # Each inline row carries the version it was read at, like any form.
+        columns = info.form_columns
+        if columns and issubclass(info.model, VersionedModel) and "version" not in columns:
+            info.form_columns = (*columns, "version")
+        return info
 
 
 BaseModelView.inline_model_form_converter = InlineConverter

@@ -15,7 +15,8 @@ from wtforms import fields
 from wtforms.validators import StopValidation
 from wtfpeewee.fields import ModelSelectField
 
-from ..models import db
+from ..models import VersionedModel, db
+from ..models.base import StaleRecord
 from ..services import audit, clock, records
 from .i18n import choices
 from .validators import NOT_A_CHOICE, parse_id, storable_number
@@ -78,6 +79,29 @@ class LocalDateTimeField(fields.DateTimeField):
         setattr(obj, name, clock.to_utc(self.data, _tz()))
 
 
+class VersionField(fields.HiddenField):
+    """The version a record was read at, carried by its edit form. Saving
+    names it (a conditional UPDATE, VersionedModel.save), so a form opened
+    before someone else's save changes nothing. A missing or malformed value
+    (a script that does not send it) means the version read now."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = parse_version(self.data)
+
+    def populate_obj(self, obj, name):
+        if isinstance(self.data, int):
+            setattr(obj, name, self.data)
+
+
+def parse_version(value):
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 <= number < 2**31 else None
+
+
 class AjaxSelect(AjaxSelectField):
     """A record picked by an ajax lookup. An id naming no record the lookup
     offers (deleted meanwhile, out of scope, typed) is an error, where
@@ -119,6 +143,8 @@ class ModelConverter(CustomModelConverter):
         return field.name, ModelSelect(model=field.rel_model, **kwargs)
 
     def convert(self, model, field, field_args):
+        if field.name == "version" and issubclass(model, VersionedModel):
+            return field.name, VersionField()
         args = dict(field_args or {})
         args.setdefault("label", self.view.get_column_name(field.name))
         in_range = storable_number(field)
@@ -145,13 +171,19 @@ class InlineRows(InlineModelFormList):
             for entry in self.entries:
                 row_id = entry.get_pk()
                 row = existing.get(str(row_id)) if row_id else None
+                if row_id and row is None:
+                    # Deleted by someone else since the form was opened (or
+                    # not this parent's): never silently re-created.
+                    raise StaleRecord(self.model(id=row_id), None)
                 if row is not None and self.should_delete(entry):
-                    records.delete_record(row, actor, address)
+                    version = entry.form.version.data if "version" in entry.form else None
+                    records.delete_record(row, actor, address, read_version=version)
                     continue
                 if row is None and self.should_delete(entry):
                     continue
                 is_created = row is None
                 before = {} if is_created else audit.snapshot(row)
+                read = dict(row.__data__) if row is not None else {}
                 if is_created:
                     row = self.model()
                 for name, field in entry.form._fields.items():
@@ -159,6 +191,10 @@ class InlineRows(InlineModelFormList):
                         field.populate_obj(row, name)
                 setattr(row, self.prop, parent_id)
                 self.inline_view._on_model_change(entry, row, is_created)
+                if is_created:
+                    row.version = 0
+                else:
+                    row.keep_changes(read)
                 row.save(force_insert=is_created)
                 changes = audit.diff(before, audit.snapshot(row))
                 if is_created or changes:

@@ -26,7 +26,7 @@ class GridView(BaseModelView):
     def __init__(self, **kwargs):
         super().__init__(Grid, **kwargs)
 
-    def save_record(self, obj, is_created):
+    def save_record(self, obj, is_created, prepared):
         records.check_unique(obj)
         grids.save_grid(obj)
 

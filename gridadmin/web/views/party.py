@@ -21,7 +21,7 @@ class PartyOrgView(BaseModelView):
     def __init__(self, **kwargs):
         super().__init__(PartyOrg, **kwargs)
 
-    def save_record(self, obj, is_created):
+    def save_record(self, obj, is_created, prepared):
         party.save_party_org(obj)
 
 
@@ -37,6 +37,6 @@ class PartyMemberView(BaseModelView):
     def __init__(self, **kwargs):
         super().__init__(PartyMember, **kwargs)
 
-    def save_record(self, obj, is_created):
+    def save_record(self, obj, is_created, prepared):
         party.check_member(obj)
-        super().save_record(obj, is_created)
+        super().save_record(obj, is_created, prepared)

@@ -5,22 +5,25 @@ from datetime import datetime
 
 from flask import flash, redirect, request, url_for
 from flask_admin import BaseView, expose
+from flask_admin.actions import action
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user
+from flask_login import current_user
 from markupsafe import Markup
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional
 
 from ...models import ALL_MODELS, AuditLog, LoginAttempt, User, db
 from ...models.ticket import TICKET_ACTIONS
-from ...services import audit, permissions, users, workflow
+from ...services import audit, logins, permissions, sessions, users, workflow
 from ...services.errors import RuleError
 from ..auth import PasswordForm, client_address
-from ..base import BaseModelView, format_local_datetime
+from ..base import BaseModelView, format_local_datetime, rule_message
 from ..i18n import choices
 from ..labels import FIELD_LABELS, MODEL_NAMES
 from ..validators import parse_id
+
+LOCKED = "Too many failed logins: this account is locked for %(minutes)s minutes. Try again later."
 
 
 class UserView(BaseModelView):
@@ -45,8 +48,29 @@ class UserView(BaseModelView):
     def __init__(self, **kwargs):
         super().__init__(User, **kwargs)
 
-    def on_model_change(self, form, obj, is_created):
-        users.prepare_admin_save(obj, form.new_password.data, is_created)
+    def prepare_save(self, form, obj, is_created):
+        # scrypt is slow: hash before the save's transaction opens.
+        username = form.username.data if "username" in form else obj.username
+        return {"password_hash": users.new_password_hash(form.new_password.data, username, is_created)}
+
+    def save_record(self, obj, is_created, prepared):
+        users.prepare_admin_save(obj, prepared["password_hash"])
+        super().save_record(obj, is_created, prepared)
+
+    def after_record_save(self, obj, is_created, prepared):
+        if not is_created:
+            users.after_admin_save(obj, bool(prepared.get("password_hash")))
+
+    @action("end_sessions", _l("End sessions"),
+            _l("End every login of the selected users? They will have to log in again."))
+    def action_end_sessions(self, ids):
+        count = 0
+        with db.atomic():
+            for user in self.get_selected(ids):
+                count += sessions.end_all(user)
+                audit.record("end_sessions", user=current_user._get_current_object(), address=client_address(),
+                             obj=user)
+        flash(gettext("%(count)s logins ended.", count=count), "success")
 
 
 def _shown(model_name, field, value):
@@ -167,15 +191,18 @@ class AccountView(BaseView):
     def index(self):
         form = PasswordForm()
         if form.validate_on_submit():
+            user = current_user._get_current_object()
             try:
-                with db.atomic():
-                    user = users.change_own_password(current_user._get_current_object(),
-                                                     form.current_password.data, form.new_password.data)
-                    audit.record("password", user=user, address=client_address(), obj=user)
+                # Guessing the current password here counts like a failed login.
+                if logins.account_locked(user.username):
+                    raise RuleError(LOCKED, field="current_password", minutes=logins.LOCK_MINUTES)
+                if not users.check_password(user, form.current_password.data):
+                    logins.log_failure(user.username, client_address())
+                    raise RuleError("The current password is wrong.", field="current_password")
+                users.set_password(user, form.new_password.data, address=client_address(), keep=user.session_key)
             except RuleError as error:
-                form[error.field or "current_password"].errors.append(gettext(error.message, **error.params))
+                form[error.field or "new_password"].errors.append(rule_message(error))
             else:
-                login_user(user)  # this session goes on with the new version; the others end
                 flash(gettext("Your password has been changed. Other sessions have been logged out."), "success")
                 return redirect(url_for("admin.index"))
         return self.render("password.html", form=form)

@@ -109,22 +109,19 @@ class TicketView(BaseModelView):
         del form["photos"]  # photos come with the report and the handling
         return form
 
-    def create_model(self, form):
-        # Photos are resized before the save's transaction opens: on SQLite
-        # that transaction holds the write lock, which must stay short.
+    def prepare_save(self, form, obj, is_created):
+        # Photos are resized before the save's transaction opens.
         try:
-            g.ticket_photos = photos.prepare_all(uploaded(form.photos)) if "photos" in form else []
+            return {"photos": photos.prepare_all(uploaded(form.photos)) if "photos" in form else []}
         except RuleError as error:
-            form.photos.errors = [*form.photos.errors, rule_message(error)]
-            flash(rule_message(error), "error")
-            return False
-        return super().create_model(form)
+            error.field = "photos"
+            raise
 
-    def save_record(self, obj, is_created):
+    def save_record(self, obj, is_created, prepared):
         tz = current_app.config["TIMEZONE"]
         if is_created:
             workflow.report(obj, current_user._get_current_object(), clock.local_today(tz),
-                            photo_files=g.pop("ticket_photos", []), storage_dir=current_app.config["PHOTO_DIR"])
+                            photo_files=prepared["photos"], storage_dir=current_app.config["PHOTO_DIR"])
         else:
             tickets.save_ticket(obj, False, clock.local_today(tz))
 
@@ -180,13 +177,17 @@ class TicketView(BaseModelView):
             fields = step_fields(action, form)
             if fields.get("photos"):
                 fields["photos"] = photos.prepare_all(fields["photos"])  # outside the transaction, as above
+            limit = current_app.config["POINTS_ON_SPOT_PER_DAY"]
             workflow.transition(ticket, action, current_user._get_current_object(),
                                 tz=current_app.config["TIMEZONE"], address=client_address(),
-                                storage_dir=current_app.config["PHOTO_DIR"], **fields)
+                                storage_dir=current_app.config["PHOTO_DIR"], on_spot_limit=limit, **fields)
         except RuleError as error:
             flash(rule_message(error), "error")
             return redirect(back)
         flash(gettext("%(step)s: done.", step=gettext(ACTION_LABELS[action])), "success")
+        if action == "close_on_spot" and ticket.category.points_on_spot and not ticket.booked_points:
+            flash(gettext("No points for this one: on-the-spot closes earn points at most %(count)s times a day.",
+                          count=limit), "info")
         return redirect(back)
 
 
