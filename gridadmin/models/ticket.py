@@ -7,7 +7,9 @@ writes one ``TicketEvent``. Overdue is derived from ``due_at``, never stored.
 from peewee import (
     BlobField,
     CharField,
+    Check,
     DateTimeField,
+    DoubleField,
     ForeignKeyField,
     IntegerField,
     TextField,
@@ -50,6 +52,11 @@ class Ticket(VersionedModel):
     source = ForeignKeyField(Source, backref="tickets", on_delete="RESTRICT")
     grid = ForeignKeyField(Grid, backref="tickets", on_delete="RESTRICT", index=False)
     place = CharField(max_length=128, null=True)
+    # Where the reporter's phone was (browser geolocation): WGS-84 degrees,
+    # and the accuracy it reported, in metres. Maps convert at drawing time.
+    latitude = DoubleField(null=True, constraints=[Check("latitude BETWEEN -90 AND 90")])
+    longitude = DoubleField(null=True, constraints=[Check("longitude BETWEEN -180 AND 180")])
+    location_accuracy = DoubleField(null=True, constraints=[Check("location_accuracy >= 0")])
     reporter = ForeignKeyField(Worker, null=True, backref="reported_tickets", on_delete="RESTRICT")
     assignee = ForeignKeyField(Worker, null=True, backref="assigned_tickets", on_delete="RESTRICT")
     department = ForeignKeyField(Department, null=True, backref="tickets", on_delete="RESTRICT")
