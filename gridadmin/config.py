@@ -3,7 +3,7 @@
 import os
 import secrets
 
-from .services import photos, points, sessions
+from .services import backups, photos, points, sessions
 
 
 def _number(name, default):
@@ -46,6 +46,9 @@ def load_config(instance_path):
         "SESSION_LIFETIME_HOURS": _number("GRIDADMIN_SESSION_LIFETIME_HOURS", sessions.LIFETIME_HOURS),
         # Closing on the spot earns points at most this many times per worker and day.
         "POINTS_ON_SPOT_PER_DAY": _number("GRIDADMIN_POINTS_ON_SPOT_PER_DAY", points.ON_SPOT_DAILY_LIMIT),
+        # The running app's daily verified backup of the SQLite database (services.backups).
+        "BACKUP_DIR": os.environ.get("GRIDADMIN_BACKUP_DIR") or os.path.join(instance_path, "backups"),
+        "BACKUP_KEEP": _number("GRIDADMIN_BACKUP_KEEP", backups.KEEP),
         "PROXIES": int(os.environ.get("GRIDADMIN_PROXIES", "0") or 0),
         # Ticket photos' files (None: in the database); every app server must see the same directory.
         "PHOTO_DIR": os.environ.get("GRIDADMIN_PHOTO_DIR") or None,

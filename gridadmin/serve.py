@@ -3,6 +3,7 @@
 from waitress import serve
 
 from . import db
+from .services import backups
 from .services.users import ensure_first_admin
 
 
@@ -19,6 +20,9 @@ def main(app):
         print(f"password: {password}")
         print("(shown once; change it after logging in)")
         print("=" * 60)
+    source = db.sqlite_path(app.config["DATABASE_URL"])
+    if source is not None:
+        backups.Daily(source, app.config["BACKUP_DIR"], app.config["BACKUP_KEEP"]).start()
     host, port = app.config["HOST"], app.config["PORT"]
     print(f"gridadmin serving on http://{host}:{port}/")
     serve(app, host=host, port=port, threads=8)

@@ -6,6 +6,7 @@ import os
 import re
 import socket
 import threading
+from datetime import date, datetime, timedelta
 
 import pytest
 from werkzeug.serving import make_server
@@ -101,3 +102,49 @@ def test_dispatch_to_a_worker_picked_by_ajax_on_the_ticket_page(page):
     ticket = Ticket.get_by_id(ticket.id)
     assert (ticket.status, ticket.assignee_id) == ("dispatched", Worker.get(Worker.name == "甲内员").id)
     assert ticket.due_at is not None
+
+
+def test_typed_dates_are_kept(page):
+    """People type dates as often as they pick them: what is typed into a
+    date-time picker is what is saved (it once became year 1)."""
+    from gridadmin.models import Meeting
+
+    page.goto(f"{page.base}/admin/meeting/new/")
+    page.fill("#title", "三月议事会")
+    held = page.locator("#held_at")
+    held.click()
+    held.type("2026-11-24 09:30")
+    assert held.input_value() == "2026-11-24 09:30"  # the picker no longer rewrites each key
+    page.keyboard.press("Tab")
+    page.fill("#place", "社区会议室")
+    page.fill("#convener", "张书记")
+    page.click("#s2id_grid")
+    page.keyboard.type("甲内")
+    page.wait_for_selector(".select2-result-label:has-text('甲内网格')")
+    page.click(".select2-result-label:has-text('甲内网格')")
+    page.click("input[type=submit][value='保存']")
+    page.wait_for_url("**/admin/meeting/")
+    saved = Meeting.get(Meeting.title == "三月议事会")
+    assert saved.held_at == datetime(2026, 11, 24, 1, 30)  # 09:30 in Shanghai, stored in UTC
+
+
+def test_typed_date_range_filter(page):
+    from gridadmin.models import Ticket
+
+    today = date.today()
+    first = today.replace(day=1)
+    typed = f"{first:%Y/%m/%d} to {today:%Y/%m/%d}"
+    page.goto(f"{page.base}/admin/ticket/")
+    page.locator("div.field-filters").locator("xpath=preceding-sibling::a").click()
+    page.locator("div.field-filters a.filter").last.click()  # the created-time range
+    box = page.locator("table.filters input.filter-val").last
+    box.click()
+    box.type(typed)
+    assert box.input_value() == typed
+    page.keyboard.press("Tab")
+    page.locator("button[type=submit]:has-text('应用')").click()
+    page.wait_for_load_state()
+    assert f"{first:%Y-%m-%d}" in page.url or f"{first:%Y/%m/%d}".replace("/", "%2F") in page.url
+    shown = page.inner_text("table.model-list")
+    expected = [t.title for t in Ticket.select() if t.created_at.date() >= first - timedelta(days=1)]
+    assert expected and all(title in shown for title in expected if "乙外" not in title)

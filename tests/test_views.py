@@ -508,7 +508,7 @@ def test_post_without_csrf_changes_nothing(browser, world):
     ("worker", {"mobile": "12345678901"}, "Enter an 11-digit mainland mobile number.", "messages"),
     ("worker", {"mobile": "1381234567"}, "Enter an 11-digit mainland mobile number.", "messages"),
     ("worker", {"name": ""}, "This field is required.", "wtforms"),
-    ("worker", {"joined_on": "2999-01-01"}, "The date cannot be in the future.", "messages"),
+    ("worker", {"joined_on": "2099-01-01"}, "The date cannot be in the future.", "messages"),
     ("worker", {"joined_on": "2024-13-45"}, "Not a valid date value.", "wtforms"),
     ("grid", {"households": "-1"}, "Must not be negative.", "messages"),
     ("grid", {"population": "abc"}, "Not a valid integer value.", "wtforms"),
@@ -518,7 +518,7 @@ def test_post_without_csrf_changes_nothing(browser, world):
     ("grid", {"code": "320102001001G1"}, "“%(value)s” is already used.", "messages"),
     ("grid", {"area": "-0.5"}, "Must not be negative.", "messages"),
     ("partyorg", {"kind": "general_branch"}, "The parent organisation must be of a higher kind.", "messages"),
-    ("partyorg", {"founded_on": "2999-01-01"}, "The date cannot be in the future.", "messages"),
+    ("partyorg", {"founded_on": "2099-01-01"}, "The date cannot be in the future.", "messages"),
     ("partymember", {"employer": ""}, "An in-service member needs an employer.", "messages"),
     ("partymember", {"mobile": "23812345678"}, "Enter an 11-digit mainland mobile number.", "messages"),
     ("volunteerteam", {"leader_mobile": "1361234567x"}, "Enter an 11-digit mainland mobile number.", "messages"),
@@ -534,7 +534,7 @@ def test_post_without_csrf_changes_nothing(browser, world):
     ("category", {"sort_order": "-99999999999"}, "Number must be between %(min)s and %(max)s.", "wtforms"),
     ("servicerecord", {"hours": "-2"}, "Must be greater than zero.", "messages"),
     ("servicerecord", {"beneficiaries": "-1"}, "Must not be negative.", "messages"),
-    ("servicerecord", {"served_on": "2999-01-01"}, "The date cannot be in the future.", "messages"),
+    ("servicerecord", {"served_on": "2099-01-01"}, "The date cannot be in the future.", "messages"),
     ("servicerecord", {"served_on": ""}, "This field is required.", "wtforms"),
     ("category", {"time_limit_hours": "-1"}, "Must not be negative.", "messages"),
     ("category", {"code": "ENV"}, "“%(value)s” is already used.", "messages"),
@@ -548,8 +548,13 @@ def test_post_without_csrf_changes_nothing(browser, world):
     ("ticket", {"category": "99999999999999999999999"}, "Not a valid choice.", "wtforms"),
     ("ticket", {"grid": "99999999999999999999999"}, "Not a valid choice.", "wtforms"),
     ("ticket", {"priority": "whatever"}, "Not a valid choice.", "wtforms"),
-    # A required field typed wrong: WTForms' required check replaces the message.
-    ("meeting", {"held_at": "2026-02-30 10:00"}, "This field is required.", "wtforms"),
+    # A required field typed wrong says what is wrong with it, not "required".
+    ("meeting", {"held_at": "2026-02-30 10:00"}, "Not a valid datetime value.", "wtforms"),
+    # Dates outside 1900-2100 are typing slips: a message, never year 1 or a 500.
+    ("meeting", {"held_at": "0001-01-01 10:00"}, "Enter a date between 1900-01-01 and 2100-12-31.", "messages"),
+    ("meeting", {"held_at": "9999-12-31 23:59"}, "Enter a date between 1900-01-01 and 2100-12-31.", "messages"),
+    ("worker", {"joined_on": "0001-01-01"}, "Enter a date between 1900-01-01 and 2100-12-31.", "messages"),
+    ("servicerecord", {"served_on": "9999-12-31"}, "Enter a date between 1900-01-01 and 2100-12-31.", "messages"),
 ])
 def test_create_with_errors_shows_chinese_and_saves_nothing(browser, world, view, changes, msgid, domain):
     model, data, where = CREATE[view]

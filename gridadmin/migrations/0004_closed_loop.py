@@ -37,8 +37,9 @@ def up(migrator, db):
         migrator.add_column('ticket', 'duplicate_of_id', ForeignKeyField(Ticket, null=True, field=Ticket.id, on_delete='RESTRICT')),
         migrator.add_column('ticket', 'version', IntegerField(default=0)),
         migrator.add_index('ticket', ('status', 'due_at'), False),
-        migrator.drop_index('ticket', 'ticket_grid_id_created_at'),
+        # The wider index first: MySQL/MariaDB keep the grid key's index until another starts with grid_id.
         migrator.add_index('ticket', ('grid_id', 'created_at', 'status', 'due_at'), False),
+        migrator.drop_index('ticket', 'ticket_grid_id_created_at'),
         migrator.add_column('meeting_item', 'measures', TextField(null=True)),
         migrator.add_column('meeting_item', 'action_mode', CharField(max_length=16, null=True)),
         migrator.add_column('meeting_item', 'ticket_id', ForeignKeyField(Ticket, null=True, unique=True, field=Ticket.id, on_delete='RESTRICT')),

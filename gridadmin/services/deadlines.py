@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from ..models import CalendarDay, Ticket, db
 from ..models.base import N_
-from . import audit, clock
+from . import audit, clock, dates
 from .errors import RuleError
 
 OPEN_STATUSES = ("dispatched", "in_progress")
@@ -180,9 +180,12 @@ NOTHING_GIVEN = N_("Enter at least one date.")
 
 def _parse_day(text, line):
     try:
-        return date(*(int(part) for part in text.split("-")))
-    except ValueError:
-        raise RuleError(BAD_LINE, field="lines", line=line, text=text) from None
+        day = dates.parse_date(text)
+    except dates.OutOfRange:
+        day = None
+    if day is None:
+        raise RuleError(BAD_LINE, field="lines", line=line, text=text)
+    return day
 
 
 def parse_calendar(text, workday=False):

@@ -45,13 +45,13 @@ def account_locked(username, now=None):
 
 
 def failure_delay(address, now=None):
-    """Seconds to wait before answering a failed attempt from ``address``:
-    none for its first five failures in the window, then 0.5, 1, 2 … up to
-    MAX_DELAY_SECONDS."""
+    """Seconds to wait before answering the failure just logged from
+    ``address``: none for its first five in the window, then 0.5, 1, 2 …
+    up to MAX_DELAY_SECONDS."""
     count = _failures(LoginAttempt.address == (address or "")[:64], now or utcnow()).count()
-    if count < MAX_FAILURES:
+    if count <= MAX_FAILURES:
         return 0.0
-    return min(0.5 * 2 ** (count - MAX_FAILURES), MAX_DELAY_SECONDS)
+    return min(0.5 * 2 ** (count - MAX_FAILURES - 1), MAX_DELAY_SECONDS)
 
 
 def log_failure(username, address, result="bad_password"):

@@ -8,9 +8,14 @@ are prepared before the transaction opens) and take consecutive numbers,
 so no report is ever refused for a number someone else took. A sequence
 would be cheaper but leaves gaps on rollback and is not portable to SQLite;
 a per-day row restarts at 1 each day by construction.
+
+The day's row is best created before the report's transaction opens
+(``ensure_counter``, in a short transaction of its own): then every report
+only UPDATEs an existing row, which on MySQL/MariaDB takes a plain row lock
+(creating it inside a busy transaction can deadlock there on gap locks).
 """
 
-from peewee import IntegrityError
+from peewee import IntegrityError, OperationalError
 
 from ..models import Ticket, TicketCounter, db, utcnow
 from .errors import RuleError
@@ -26,6 +31,26 @@ def _highest_taken(key):
                .tuples())
     sequences = [int(tail) for (number,) in numbers if (tail := number[len(key) + 1:]).isdigit()]
     return max(sequences, default=0)
+
+
+def _key(day):
+    return day.strftime("%Y%m%d")
+
+
+def ensure_counter(day, attempts=5):
+    """Create local ``day``'s counter row if it is missing, in a transaction
+    of its own (call it before opening the report's)."""
+    key = _key(day)
+    for attempt in range(attempts):
+        if TicketCounter.select().where(TicketCounter.day == key).exists():
+            return
+        try:
+            with db.atomic():
+                TicketCounter.insert(day=key, last=_highest_taken(key)).on_conflict_ignore().execute()
+            return
+        except (IntegrityError, OperationalError):  # MySQL: a deadlock among first reporters; try again
+            if attempt == attempts - 1:
+                raise
 
 
 def _take(key):
@@ -44,7 +69,7 @@ def _take(key):
 
 def next_number(day):
     """The next number of local ``day``, inside the caller's transaction."""
-    key = day.strftime("%Y%m%d")
+    key = _key(day)
     while True:
         number = f"{key}-{_take(key):0{NUMBER_DIGITS}d}"
         # An imported ticket may hold a number ahead of the counter: skip it.

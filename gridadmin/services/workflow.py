@@ -131,6 +131,7 @@ def report(ticket, actor, today, note=None, photo_files=(), storage_dir=None, ad
     """Save a new ticket (numbered, status "reported") with its first event,
     its photos and its audit entry, in one transaction (the caller's, when
     it has one: the form rolls back a report outside the user's scope)."""
+    tickets.ensure_counter(today)
     with db.atomic():
         ticket.status = "reported"
         ticket.version = 0

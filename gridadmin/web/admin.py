@@ -6,6 +6,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..models import VersionedModel
 from ..services import permissions
 from . import photos
 from .i18n import TRANSLATIONS
@@ -33,7 +34,16 @@ class HomeView(AdminIndexView):
         return self.render("admin/home.html", allowed=allowed)
 
 
+def record_versions(rows=None, model=None):
+    """{id: version} of the versioned records a page shows (for versions.js)."""
+    shown = list(rows) if isinstance(rows, (list, tuple)) else []
+    if model is not None:
+        shown.append(model)
+    return {str(obj.id): obj.version for obj in shown if isinstance(obj, VersionedModel) and obj.id is not None}
+
+
 def init_app(app):
+    app.jinja_env.globals["gridadmin_versions"] = record_versions
     admin = Admin(
         app,
         name=_l("Grid governance"),

@@ -20,6 +20,7 @@ from flask import abort, flash, g, has_request_context, redirect, request, url_f
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee import filters as pw_filters
+from flask_admin.helpers import get_redirect_target
 from flask_admin.model import typefmt
 from flask_babel import format_decimal, get_locale, get_timezone, gettext, lazy_gettext, ngettext
 from flask_login import current_user
@@ -28,13 +29,13 @@ from peewee import JOIN, ForeignKeyField, IntegrityError
 
 from ..models import VersionedModel, db
 from ..models.base import StaleRecord
-from ..services import audit, permissions, records, scope
+from ..services import audit, permissions, records, scope, spreadsheets
 from ..services.errors import InUse, Label, RuleError
 from . import conflicts, rowactions
 from .ajax import QueryLoader
 from .auth import client_address
-from .filters import LookupFilter
-from .forms import AdminForm, InlineRows, ModelConverter, VersionField
+from .filters import LITERAL_FILTERS, LookupFilter
+from .forms import AdminForm, InlineRows, ModelConverter, VersionField, parse_version
 from .i18n import choices
 from .labels import FIELD_LABELS, MODEL_NAMES
 from .validators import parse_id
@@ -355,7 +356,10 @@ class BaseModelView(ModelView):
             opts = choices(field.choices)
             return [pw_filters.FilterEqual(field, label, options=opts),
                     pw_filters.FilterNotEqual(field, label, options=opts)]
-        return super().scaffold_filters(name)
+        found = super().scaffold_filters(name)
+        # Text filters take what is typed literally, like the search box.
+        return [LITERAL_FILTERS[type(f)](f.column, f.name, f.options, f.data_type) if type(f) in LITERAL_FILTERS
+                else f for f in found or ()] or found
 
     def _get_filter_groups(self):
         groups = super()._get_filter_groups()
@@ -483,39 +487,74 @@ class BaseModelView(ModelView):
 
     # --- deleting: never a silent cascade ---------------------------------
 
-    def _delete(self, objs):
-        """Delete all or none (audited by the service); each must be the user's to delete."""
+    def _delete(self, objs, read_versions):
+        """Delete all or none (audited by the service); each must be the
+        user's to delete, and unchanged since the page showed it."""
         for obj in objs:
             if not self.has_permission(permissions.DELETE, obj):
                 abort(403)
             self.on_model_delete(obj)
-        return records.delete_records(objs, actor=current_user._get_current_object(), address=client_address())
+        return records.delete_records(objs, actor=current_user._get_current_object(), address=client_address(),
+                                      read_versions=read_versions)
 
     def delete_model(self, model):
         try:
-            self._delete([model])
+            self._delete([model], {model.id: parse_version(request.form.get("version"))})
         except InUse as error:
             flash(in_use_message(error), "error")
+            return False
+        except StaleRecord as error:
+            flash(conflicts.message(error, self), "error")
             return False
         self.after_model_delete(model)
         return True
 
-    @action("delete", lazy_gettext("Delete"), lazy_gettext("Are you sure you want to delete selected records?"))
-    def action_delete(self, ids):
+    def get_selected(self, ids):
+        """The records a bulk action names that lie in scope (others are left
+        alone, as if missing), each unchanged since the list showed it: the
+        page posts the version of every ticked row (``version-<id>``,
+        static/js/versions.js)."""
         pks = [parse_id(i) for i in ids]
         if None in pks:
             abort(404)
         objs = list(self.get_query().where(self.model.id.in_(pks)))
+        for obj in objs:
+            read = parse_version(request.form.get(f"version-{obj.id}"))
+            if read is not None and getattr(obj, "version", read) != read:
+                raise StaleRecord(obj, read)
+        return objs
+
+    def selected_versions(self, objs):
+        return {obj.id: parse_version(request.form.get(f"version-{obj.id}")) for obj in objs}
+
+    @action("delete", lazy_gettext("Delete"), lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids):
         try:
-            count = self._delete(objs)
+            objs = self.get_selected(ids)
+            count = self._delete(objs, self.selected_versions(objs))
         except InUse as error:
             flash(in_use_message(error) + " " + gettext("Nothing was deleted."), "error")
+            return
+        except StaleRecord as error:
+            flash(conflicts.message(error, self) + " " + gettext("Nothing was deleted."), "error")
             return
         flash(ngettext("Record was successfully deleted.", "%(count)s records were successfully deleted.",
                        count, count=count), "success")
 
+    def handle_action(self, return_view=None):
+        # Any bulk action refused because a ticked record changed since the
+        # page showed it (get_selected) says so, like a refused save.
+        try:
+            return super().handle_action(return_view)
+        except StaleRecord as error:
+            flash(conflicts.message(error, self) + " " + gettext("Nothing was changed."), "error")
+            return redirect(get_redirect_target() or self.get_url(".index_view"))
 
-    # --- export: audited, scoped like the list --------------------------------
+
+    # --- export: audited, scoped like the list, never a formula ---------------
+
+    def get_export_value(self, model, name):
+        return spreadsheets.safe_cell(super().get_export_value(model, name))
 
     def _export_csv(self, return_url):
         with db.atomic():

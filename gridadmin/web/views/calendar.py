@@ -6,7 +6,7 @@ from datetime import date
 from babel.dates import format_skeleton
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.contrib.peewee.filters import BasePeeweeFilter, BooleanEqualFilter, DateBetweenFilter
+from flask_admin.contrib.peewee.filters import BasePeeweeFilter, BooleanEqualFilter
 from flask_admin.menu import MenuLink
 from flask_babel import get_locale, lazy_gettext, ngettext
 from flask_login import current_user
@@ -17,6 +17,7 @@ from ...services import deadlines, permissions
 from ...services.errors import RuleError
 from ..auth import client_address
 from ..base import BaseModelView, rule_message
+from ..filters import DateRangeFilter
 from ..forms import AdminForm
 from ..labels import FIELD_LABELS
 
@@ -28,7 +29,7 @@ class YearFilter(BasePeeweeFilter):
         super().__init__(CalendarDay.day, name)
 
     def validate(self, value):
-        return value.strip().isdigit() and 1900 <= int(value) <= 2999
+        return value.strip().isdigit() and 1900 <= int(value) <= 2100
 
     def apply(self, query, value):
         year = int(value)
@@ -65,7 +66,7 @@ class CalendarDayView(BaseModelView):
     column_formatters_export = {"day": lambda view, context, model, name: model.day.isoformat()}
     column_filters = (
         YearFilter(lazy_gettext("Year")),
-        DateBetweenFilter(CalendarDay.day, FIELD_LABELS["day"]),
+        DateRangeFilter(CalendarDay.day, FIELD_LABELS["day"]),
         BooleanEqualFilter(CalendarDay.workday, FIELD_LABELS["workday"]),
     )
     form_columns = ("day", "workday", "name")

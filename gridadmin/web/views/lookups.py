@@ -16,8 +16,10 @@ class LookupView(BaseModelView):
 
 
 class Filled:
-    """A blank number is refused, not saved as NULL into a NOT NULL column
-    (a key left out of the post keeps the model's default)."""
+    """A blank number is refused, where a blank would otherwise mean the
+    column's default (forms.ModelConverter): a category's rules are typed."""
+
+    field_flags = {"required": True}
 
     def __call__(self, form, field):
         if field.data is None:

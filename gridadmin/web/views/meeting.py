@@ -10,7 +10,7 @@ from flask_admin.model.form import InlineFormAdmin
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup
-from wtforms import DateField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ...models import Category, Meeting, MeetingItem, Source, Ticket
@@ -21,7 +21,7 @@ from ...services.errors import RuleError
 from ..auth import client_address
 from ..base import BaseModelView, format_local_datetime, link, rule_message
 from ..filters import GridSubtreeFilter, LocalDateRangeFilter
-from ..forms import AdminForm
+from ..forms import AdminForm, TypedDateField
 from ..i18n import choices
 from ..labels import FIELD_LABELS
 from ..validators import parse_id
@@ -49,7 +49,7 @@ class DiscussForm(AdminForm):
 class CommunityForm(AdminForm):
     measures = TextAreaField(FIELD_LABELS["measures"])
     responsible = StringField(FIELD_LABELS["responsible"], validators=[Length(max=32)])
-    deadline = DateField(FIELD_LABELS["deadline"], validators=[Optional()])
+    deadline = TypedDateField(FIELD_LABELS["deadline"], validators=[Optional()])
 
 
 class TicketForm(AdminForm):

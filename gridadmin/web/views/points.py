@@ -152,7 +152,7 @@ def parse_month(value):
     if not match:
         return None
     year, month = int(match.group(1)), int(match.group(2))
-    if not (1900 <= year <= 9998 and 1 <= month <= 12):
+    if not (1900 <= year <= 2100 and 1 <= month <= 12):
         return None
     return date(year, month, 1)
 

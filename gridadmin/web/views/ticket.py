@@ -110,6 +110,8 @@ class TicketView(BaseModelView):
         return form
 
     def prepare_save(self, form, obj, is_created):
+        if is_created:  # the day's number counter, before the transaction (services.tickets)
+            tickets.ensure_counter(clock.local_today(current_app.config["TIMEZONE"]))
         # Photos are resized before the save's transaction opens.
         try:
             return {"photos": photos.prepare_all(uploaded(form.photos)) if "photos" in form else []}

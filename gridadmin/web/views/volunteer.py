@@ -66,3 +66,6 @@ class ServiceRecordView(BaseModelView):
 
     def __init__(self, **kwargs):
         super().__init__(ServiceRecord, **kwargs)
+
+    def save_record(self, obj, is_created, prepared):
+        volunteers.save_record(obj, is_created)
