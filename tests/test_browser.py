@@ -148,3 +148,20 @@ def test_typed_date_range_filter(page):
     shown = page.inner_text("table.model-list")
     expected = [t.title for t in Ticket.select() if t.created_at.date() >= first - timedelta(days=1)]
     assert expected and all(title in shown for title in expected if "乙外" not in title)
+
+
+def test_a_row_deleted_from_a_stale_list_is_refused(page):
+    """The list's delete button sends the version the list showed: a worker
+    someone edited after the page was drawn is not deleted."""
+    from gridadmin.models import Worker
+
+    grid = Worker.get(Worker.name == "甲内员").grid_id
+    worker = Worker.create(name="待删员", gender="F", mobile="13800000077", grid=grid)
+    page.goto(f"{page.base}/admin/worker/")
+    Worker.update(mobile="13900000009", version=Worker.version + 1).where(Worker.id == worker.id).execute()
+    page.on("dialog", lambda dialog: dialog.accept())
+    row = page.locator("tr", has=page.locator(f"input.action-checkbox[value='{worker.id}']"))
+    row.locator("form[action$='/delete/'] button").click()
+    page.wait_for_load_state()
+    assert Worker.get_or_none(Worker.id == worker.id) is not None
+    assert "修改了这条记录" in page.inner_text("body") and "未删除任何记录" in page.inner_text("body")

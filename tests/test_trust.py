@@ -135,3 +135,14 @@ def test_on_the_spot_closes_at_the_same_moment_respect_the_cap(app, spot):
         assert PointEntry.select().where(PointEntry.reason == "on_spot").count() == 3
         assert Ticket.select().where(Ticket.status == "closed").count() == 8
         assert Category.get_by_id(spot["cat"].id).points_on_spot == 3
+
+
+@pytest.mark.parametrize("role, message", [
+    ("centre", "该角色必须绑定一个网格节点。"),
+    ("department", "该角色必须绑定一个职能部门。"),
+    ("volunteer", "该角色必须绑定一个志愿服务队。"),
+])
+def test_binding_rules_speak_chinese(browser, role, message):
+    response = browser.post_form("/admin/user/new/", {"username": f"new_{role}", "role": role, "active": "y",
+                                                      "new_password": "Blue-river-2027"})
+    assert response.status_code == 200 and message in response.get_data(as_text=True)

@@ -504,7 +504,7 @@ class BaseModelView(ModelView):
             flash(in_use_message(error), "error")
             return False
         except StaleRecord as error:
-            flash(conflicts.message(error, self), "error")
+            flash(conflicts.message(error, self, saving=False) + " " + gettext("Nothing was deleted."), "error")
             return False
         self.after_model_delete(model)
         return True
@@ -536,7 +536,7 @@ class BaseModelView(ModelView):
             flash(in_use_message(error) + " " + gettext("Nothing was deleted."), "error")
             return
         except StaleRecord as error:
-            flash(conflicts.message(error, self) + " " + gettext("Nothing was deleted."), "error")
+            flash(conflicts.message(error, self, saving=False) + " " + gettext("Nothing was deleted."), "error")
             return
         flash(ngettext("Record was successfully deleted.", "%(count)s records were successfully deleted.",
                        count, count=count), "success")
@@ -547,7 +547,7 @@ class BaseModelView(ModelView):
         try:
             return super().handle_action(return_view)
         except StaleRecord as error:
-            flash(conflicts.message(error, self) + " " + gettext("Nothing was changed."), "error")
+            flash(conflicts.message(error, self, saving=False) + " " + gettext("Nothing was changed."), "error")
             return redirect(get_redirect_target() or self.get_url(".index_view"))
 
 
