@@ -1,0 +1,137 @@
+"""Where things are: which grid a WGS-84 position falls in, and the grid
+boundaries and open tickets within a map's view.
+
+A boundary's bounding box and size class are indexed columns. A point can
+only lie in a box whose west edge is at most the box's size west of it, so
+for each size class SQL reads one short index range (``_box_clause``); the
+exact test (edges count as inside, holes as outside) runs with shapely on the
+few candidates. Coordinates are longitude/latitude in degrees, as GeoJSON.
+"""
+
+import math
+from functools import reduce
+from operator import or_
+
+import shapely
+from shapely.geometry import Point
+
+from ..models import Grid, GridBoundary, Ticket
+from . import scope
+
+# Size classes: a class-k box's larger side is at most SIZE_BASE * 2 ** k
+# degrees (class 0: about a metre; class 26: the whole globe).
+SIZE_BASE = 1e-5
+MAX_CLASS = 26
+
+
+def size_class(min_lng, min_lat, max_lng, max_lat):
+    extent = max(max_lng - min_lng, max_lat - min_lat)
+    if extent <= SIZE_BASE:
+        return 0
+    return min(MAX_CLASS, math.ceil(math.log2(extent / SIZE_BASE)))
+
+
+def _span(k):
+    return SIZE_BASE * 2 ** k
+
+
+def _box_clause(west, south, east, north, classes=range(MAX_CLASS + 1)):
+    """Boxes overlapping [west, east] × [south, north] (a point when equal),
+    one index range per size class."""
+    per_class = [
+        (GridBoundary.size_class == k)
+        & GridBoundary.min_lng.between(west - _span(k), east)
+        & GridBoundary.min_lat.between(south - _span(k), north)
+        & (GridBoundary.max_lng >= west) & (GridBoundary.max_lat >= south)
+        for k in classes
+    ]
+    return reduce(or_, per_class)
+
+
+def valid_position(lat, lng):
+    return (lat is not None and lng is not None and math.isfinite(lat) and math.isfinite(lng)
+            and -90 <= lat <= 90 and -180 <= lng <= 180)
+
+
+def containing(lat, lng, user=None):
+    """The grids whose boundary contains the point (edges included), deepest
+    first; of grids at one depth sharing an edge the point lies on, the
+    lower code first. Only active grids, and only ``user``'s when given."""
+    if not valid_position(lat, lng):
+        return []
+    query = (GridBoundary.select(GridBoundary.geometry, Grid.id, Grid.code, Grid.name, Grid.depth)
+             .join(Grid)
+             .where(_box_clause(lng, lat, lng, lat) & Grid.active))
+    if user is not None:
+        query = scope.restrict(query, GridBoundary, user)
+    point = Point(lng, lat)
+    found = []
+    for row in query.objects():
+        geometry = shapely.from_geojson(row.geometry)
+        if geometry.covers(point):  # covers: a point on the edge is in
+            found.append(row)
+    found.sort(key=lambda row: (-row.depth, row.code))
+    return [Grid(id=row.id, code=row.code, name=row.name, depth=row.depth) for row in found]
+
+
+def suggest_grid(lat, lng, user=None):
+    """The deepest grid whose boundary contains the point, or None."""
+    grids = containing(lat, lng, user)
+    return grids[0] if grids else None
+
+
+# --- the map ---------------------------------------------------------------
+
+MAX_BOUNDARIES = 300  # per response: the largest first, so a wide view shows outlines
+MAX_TICKETS = 500
+OPEN_STATUSES = ("reported", "accepted", "dispatched", "in_progress", "handled")
+# A wide view draws boundaries at least this share of its width; zoom in for the rest.
+DETAIL = 2 ** 7
+
+
+def boundaries_in_view(user, west, south, east, north, limit=MAX_BOUNDARIES):
+    """(rows, more?) of the boundaries within ``user``'s scope overlapping the
+    view, the largest size classes first, skipping those too small to see."""
+    extent = max(east - west, north - south)
+    smallest = max(0, size_class(0, 0, extent / DETAIL, 0)) if extent > 0 else 0
+    rows = []
+    for k in range(MAX_CLASS, smallest - 1, -1):
+        query = (GridBoundary.select(GridBoundary.id, GridBoundary.geometry, GridBoundary.grid, Grid.name,
+                                     Grid.code, Grid.level)
+                 .join(Grid)
+                 .where(_box_clause(west, south, east, north, classes=(k,)))
+                 .limit(limit - len(rows) + 1))
+        rows.extend(scope.restrict(query, GridBoundary, user).objects())
+        if len(rows) > limit:
+            return rows[:limit], True
+    return rows, False
+
+
+def tickets_in_view(user, west, south, east, north, limit=MAX_TICKETS):
+    """(tickets, more?) open and positioned within the view and ``user``'s scope."""
+    query = (Ticket.select(Ticket.id, Ticket.number, Ticket.title, Ticket.status, Ticket.latitude,
+                           Ticket.longitude, Ticket.created_at, Ticket.dispatched_at, Ticket.due_at,
+                           Ticket.grid, Ticket.priority)
+             .where(Ticket.status.in_(OPEN_STATUSES)
+                    & Ticket.longitude.between(west, east) & Ticket.latitude.between(south, north))
+             .limit(limit + 1))
+    found = list(scope.restrict(query, Ticket, user))
+    return found[:limit], len(found) > limit
+
+
+def home_view(user):
+    """Where the map opens: the box of the user's own grid's boundary, else
+    of the largest boundary in their scope; None when there is none (the map
+    then shows the whole country)."""
+    query = (GridBoundary.select(GridBoundary.min_lng, GridBoundary.min_lat, GridBoundary.max_lng,
+                                 GridBoundary.max_lat)
+             .join(Grid))
+    row = None
+    if user.grid_id is not None:
+        row = query.where(GridBoundary.grid == user.grid_id).first()
+    if row is None:
+        # The size-class index, walked from the largest down: no sort.
+        row = scope.restrict(query, GridBoundary, user).order_by(GridBoundary.size_class.desc()).first()
+    if row is None:
+        return None
+    return [row.min_lng, row.min_lat, row.max_lng, row.max_lat]
