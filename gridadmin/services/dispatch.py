@@ -13,6 +13,8 @@ rule; any other rule is only the suggestion the centre sees.
 
 from dataclasses import dataclass, field
 
+from peewee import JOIN
+
 from ..models import DispatchRule, Grid, Worker, db
 from ..models.base import N_
 from . import workflow
@@ -97,7 +99,7 @@ def _applies(rule, ticket, path):
 def rules_for(category_id):
     """The active rules of a category, in the order they are tried."""
     return (DispatchRule.select(DispatchRule, Grid)
-            .join(Grid, on=(DispatchRule.grid == Grid.id), join_type="LEFT OUTER")
+            .join(Grid, on=(DispatchRule.grid == Grid.id), join_type=JOIN.LEFT_OUTER)
             .where((DispatchRule.category == category_id) & DispatchRule.active)
             .order_by(DispatchRule.sort_order, DispatchRule.id))
 
