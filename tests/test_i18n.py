@@ -31,7 +31,9 @@ VIEWS = ("ticket", "grid", "worker", "partyorg", "partymember", "meeting", "meet
 # English words a Chinese page may show: the language switch names English in
 # English; ID and IP are what Chinese users call them; "admin" is the first
 # account's user name (data, shown in the user list and the logs).
-ALLOWED_WORDS = {"ID", "IP", "English", "admin"}
+# Technical names people type or read as they are: the file format, the
+# coordinate system, its property key.
+ALLOWED_WORDS = {"ID", "IP", "English", "admin", "GeoJSON", "WGS", "GPS", "Polygon", "MultiPolygon", "code"}
 ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 YESTERDAY = date.today() - timedelta(days=1)
 

@@ -16,7 +16,9 @@ import shapely
 from shapely.geometry import Point
 
 from ..models import Grid, GridBoundary, Ticket
+from ..models.base import N_
 from . import scope
+from .errors import RuleError
 
 # Size classes: a class-k box's larger side is at most SIZE_BASE * 2 ** k
 # degrees (class 0: about a metre; class 26: the whole globe).
@@ -80,6 +82,27 @@ def suggest_grid(lat, lng, user=None):
     return grids[0] if grids else None
 
 
+NO_GRID_HERE = N_("Choose the grid: the position lies in no grid boundary within your part of the grid.")
+NO_GRID = N_("Choose the grid, or give the position (latitude and longitude) to find it.")
+HALF_POSITION = N_("Give both the latitude and the longitude, or neither.")
+
+
+def fill_grid(ticket, user=None):
+    """A ticket reported without a grid takes the grid its position falls in
+    (within ``user``'s scope); RuleError when there is none to take."""
+    if (ticket.latitude is None) != (ticket.longitude is None):
+        raise RuleError(HALF_POSITION, field="latitude")
+    if ticket.grid_id is not None:
+        return ticket
+    if ticket.latitude is None:
+        raise RuleError(NO_GRID, field="grid")
+    grid = suggest_grid(ticket.latitude, ticket.longitude, user)
+    if grid is None:
+        raise RuleError(NO_GRID_HERE, field="grid")
+    ticket.grid = grid.id
+    return ticket
+
+
 # --- the map ---------------------------------------------------------------
 
 MAX_BOUNDARIES = 300  # per response: the largest first, so a wide view shows outlines
@@ -97,7 +120,7 @@ def boundaries_in_view(user, west, south, east, north, limit=MAX_BOUNDARIES):
     rows = []
     for k in range(MAX_CLASS, smallest - 1, -1):
         query = (GridBoundary.select(GridBoundary.id, GridBoundary.geometry, GridBoundary.grid, Grid.name,
-                                     Grid.code, Grid.level)
+                                     Grid.code)
                  .join(Grid)
                  .where(_box_clause(west, south, east, north, classes=(k,)))
                  .limit(limit - len(rows) + 1))
