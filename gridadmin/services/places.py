@@ -9,13 +9,13 @@ few candidates. Coordinates are longitude/latitude in degrees, as GeoJSON.
 """
 
 import math
-from functools import reduce
-from operator import or_
+from functools import lru_cache
 
 import shapely
+from peewee import SQL
 from shapely.geometry import Point
 
-from ..models import Grid, GridBoundary, Ticket
+from ..models import Grid, GridBoundary, Ticket, db
 from ..models.base import N_
 from . import scope
 from .errors import RuleError
@@ -37,17 +37,26 @@ def _span(k):
     return SIZE_BASE * 2 ** k
 
 
-def _box_clause(west, south, east, north, classes=range(MAX_CLASS + 1)):
+_TERM = ("(size_class = {p} AND min_lng BETWEEN {p} AND {p} AND min_lat BETWEEN {p} AND {p}"
+         " AND max_lng >= {p} AND max_lat >= {p})")
+
+
+@lru_cache(maxsize=64)
+def _box_sql(param, classes):
+    # Written once per placeholder style and set of classes: peewee composing
+    # 27 nested ORs on every lookup cost more than the database's work.
+    # The column names are grid_boundary's own (no other table has them).
+    return "(" + " OR ".join(_TERM.format(p=param) for _k in classes) + ")"
+
+
+def _box_clause(west, south, east, north, classes=tuple(range(MAX_CLASS + 1))):
     """Boxes overlapping [west, east] × [south, north] (a point when equal),
-    one index range per size class."""
-    per_class = [
-        (GridBoundary.size_class == k)
-        & GridBoundary.min_lng.between(west - _span(k), east)
-        & GridBoundary.min_lat.between(south - _span(k), north)
-        & (GridBoundary.max_lng >= west) & (GridBoundary.max_lat >= south)
-        for k in classes
-    ]
-    return reduce(or_, per_class)
+    one index range per size class: a class-k box starts at most its size
+    west and south of any point it holds."""
+    params = []
+    for k in classes:
+        params += [k, west - _span(k), east, south - _span(k), north, west, south]
+    return SQL(_box_sql(db.obj.param, tuple(classes)), params)
 
 
 def valid_position(lat, lng):
@@ -55,10 +64,8 @@ def valid_position(lat, lng):
             and -90 <= lat <= 90 and -180 <= lng <= 180)
 
 
-def containing(lat, lng, user=None):
-    """The grids whose boundary contains the point (edges included), deepest
-    first; of grids at one depth sharing an edge the point lies on, the
-    lower code first. Only active grids, and only ``user``'s when given."""
+def _candidates(lat, lng, user):
+    """Rows whose box holds the point, deepest first, then by code."""
     if not valid_position(lat, lng):
         return []
     query = (GridBoundary.select(GridBoundary.geometry, Grid.id, Grid.code, Grid.name, Grid.depth)
@@ -66,20 +73,30 @@ def containing(lat, lng, user=None):
              .where(_box_clause(lng, lat, lng, lat) & Grid.active))
     if user is not None:
         query = scope.restrict(query, GridBoundary, user)
+    return sorted(query.objects(), key=lambda row: (-row.depth, row.code))
+
+
+def _covering(rows, lat, lng):
+    if not rows:
+        return
     point = Point(lng, lat)
-    found = []
-    for row in query.objects():
-        geometry = shapely.from_geojson(row.geometry)
-        if geometry.covers(point):  # covers: a point on the edge is in
-            found.append(row)
-    found.sort(key=lambda row: (-row.depth, row.code))
-    return [Grid(id=row.id, code=row.code, name=row.name, depth=row.depth) for row in found]
+    for row in rows:
+        # covers, not contains: a point on the edge is in (a hole's edge too).
+        if shapely.from_geojson(row.geometry).covers(point):
+            yield Grid(id=row.id, code=row.code, name=row.name, depth=row.depth)
+
+
+def containing(lat, lng, user=None):
+    """The grids whose boundary contains the point (edges included), deepest
+    first; of grids at one depth sharing an edge the point lies on, the
+    lower code first. Only active grids, and only ``user``'s when given."""
+    return list(_covering(_candidates(lat, lng, user), lat, lng))
 
 
 def suggest_grid(lat, lng, user=None):
-    """The deepest grid whose boundary contains the point, or None."""
-    grids = containing(lat, lng, user)
-    return grids[0] if grids else None
+    """The deepest grid whose boundary contains the point, or None. Polygons
+    are tested deepest first, so the large ones above are rarely parsed."""
+    return next(_covering(_candidates(lat, lng, user), lat, lng), None)
 
 
 NO_GRID_HERE = N_("Choose the grid: the position lies in no grid boundary within your part of the grid.")
@@ -131,14 +148,15 @@ def boundaries_in_view(user, west, south, east, north, limit=MAX_BOUNDARIES):
 
 
 def tickets_in_view(user, west, south, east, north, limit=MAX_TICKETS):
-    """(tickets, more?) open and positioned within the view and ``user``'s scope."""
+    """(tickets, more?) open and positioned within the view and ``user``'s
+    scope, as named tuples (a map draws hundreds: no model objects)."""
     query = (Ticket.select(Ticket.id, Ticket.number, Ticket.title, Ticket.status, Ticket.latitude,
                            Ticket.longitude, Ticket.created_at, Ticket.dispatched_at, Ticket.due_at,
                            Ticket.grid, Ticket.priority)
              .where(Ticket.status.in_(OPEN_STATUSES)
                     & Ticket.longitude.between(west, east) & Ticket.latitude.between(south, north))
              .limit(limit + 1))
-    found = list(scope.restrict(query, Ticket, user))
+    found = list(scope.restrict(query, Ticket, user).namedtuples())
     return found[:limit], len(found) > limit
 
 

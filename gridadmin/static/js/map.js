@@ -6,6 +6,9 @@
 (function () {
   "use strict";
   var settings = JSON.parse(document.getElementById("map-settings").textContent);
+  // Flask-Admin's base template writes <html> without a language: name it,
+  // so screen readers read the page (and the map's labels) as Chinese.
+  if (!document.documentElement.lang) { document.documentElement.lang = settings.lang; }
   var element = document.getElementById("map");
   var status = document.getElementById("map-status");
   var shift = settings.tiles.coords === "gcj02" && window.gcoord

@@ -6,7 +6,7 @@ import math
 
 from flask import Response, abort, current_app, redirect, request, url_for
 from flask_admin import BaseView, expose
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
@@ -80,6 +80,7 @@ class MapView(PlaceView):
     def index(self):
         user = current_user._get_current_object()
         settings = {
+            "lang": str(get_locale()).replace("_", "-"),
             "tiles": tile_settings(current_app.config),
             "home": places.home_view(user),
             "data": url_for(".data"),
@@ -115,17 +116,20 @@ class MapView(PlaceView):
 
     def _tickets(self, tickets):
         now = utcnow()
-        ids = {t.grid_id for t in tickets}
+        ids = {t.grid for t in tickets}
         names = dict(Grid.select(Grid.id, Grid.name).where(Grid.id.in_(list(ids))).tuples()) if ids else {}
+        # Labels and the link translated and built once a response, not once a ticket.
+        statuses = {value: gettext(label) for value, label in STATUS_LABELS.items()}
+        lights = {light: str(label) for light, label in LIGHT_LABELS.items()}
+        details = url_for("ticket.details_view") + "?id="
         found = []
         for ticket in tickets:
             light = deadlines.light(ticket, now)
             found.append({
                 "number": ticket.number, "title": ticket.title, "lat": ticket.latitude, "lng": ticket.longitude,
-                "status": gettext(STATUS_LABELS[ticket.status]), "light": light or "none",
-                "light_label": str(LIGHT_LABELS[light]), "grid": names.get(ticket.grid_id, ""),
+                "status": statuses[ticket.status], "light": light or "none", "light_label": lights[light],
+                "grid": names.get(ticket.grid, ""), "url": details + str(ticket.id),
                 "due": format_local_datetime(ticket.due_at) if ticket.due_at else "",
-                "url": url_for("ticket.details_view", id=ticket.id),
             })
         return found
 
