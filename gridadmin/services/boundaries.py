@@ -36,6 +36,7 @@ NOT_FEATURE = N_("Feature %(n)s is not a GeoJSON Feature.")
 NO_CODE = N_("Feature %(n)s has no “code” property.")
 UNKNOWN = N_("Feature %(n)s (code “%(code)s”): no grid has this code within your part of the grid.")
 TWICE = N_("Feature %(n)s (code “%(code)s”): feature %(first)s already gives this code.")
+NO_GEOMETRY = N_("Feature %(n)s (code “%(code)s”) has no geometry.")
 NOT_POLYGON = N_("Feature %(n)s (code “%(code)s”): the geometry must be a Polygon or MultiPolygon, not “%(type)s”.")
 BAD_COORDINATES = N_("Feature %(n)s (code “%(code)s”): the coordinates are not rings of longitude and latitude pairs.")
 OUT_OF_RANGE = N_("Feature %(n)s (code “%(code)s”): %(position)s is not a longitude and latitude in degrees "
@@ -160,6 +161,8 @@ def _feature(number, feature):
     code = code.strip()
     geometry = feature.get("geometry")
     kind = geometry.get("type") if isinstance(geometry, dict) else None
+    if not kind:
+        return code, None, RuleError(NO_GEOMETRY, n=number, code=code)
     if kind not in ("Polygon", "MultiPolygon"):
         return code, None, RuleError(NOT_POLYGON, n=number, code=code, type=str(kind)[:30])
     polygons = geometry.get("coordinates")

@@ -5,11 +5,12 @@
 // Chinese providers) they are shifted with gcoord before drawing.
 (function () {
   "use strict";
-  var settings = JSON.parse(document.getElementById("map-settings").textContent);
+  var element = document.getElementById("map");
+  var settings = JSON.parse(element.dataset.settings);
+  settings.labels = JSON.parse(document.getElementById("map-labels").textContent);
   // Flask-Admin's base template writes <html> without a language: name it,
   // so screen readers read the page (and the map's labels) as Chinese.
   if (!document.documentElement.lang) { document.documentElement.lang = settings.lang; }
-  var element = document.getElementById("map");
   var status = document.getElementById("map-status");
   var shift = settings.tiles.coords === "gcj02" && window.gcoord
     ? function (lng, lat) { return window.gcoord.transform([lng, lat], window.gcoord.WGS84, window.gcoord.GCJ02); }

@@ -84,16 +84,16 @@ class MapView(PlaceView):
             "tiles": tile_settings(current_app.config),
             "home": places.home_view(user),
             "data": url_for(".data"),
-            "labels": {
-                "more": gettext("Not everything in view is shown: zoom in to see the rest."),
-                "open": gettext("Open the ticket"),
-                "failed": gettext("The map's data could not be loaded."),
-                "zoom_in": gettext("Zoom in"),
-                "zoom_out": gettext("Zoom out"),
-            },
+        }
+        labels = {  # words the script shows, apart from its settings
+            "more": gettext("Not everything in view is shown: zoom in to see the rest."),
+            "open": gettext("Open the ticket"),
+            "failed": gettext("The map's data could not be loaded."),
+            "zoom_in": gettext("Zoom in"),
+            "zoom_out": gettext("Zoom out"),
         }
         legend = [(light, LIGHT_LABELS[light]) for light in ("red", "yellow", "green", None)]
-        return self.render("admin/map.html", settings=settings, legend=legend)
+        return self.render("admin/map.html", settings=settings, labels=labels, legend=legend)
 
     @expose("/data/")
     def data(self):
