@@ -39,7 +39,7 @@ def up(migrator, db):
         class Meta:
             database = db
             table_name = 'grid_boundary'
-            indexes = ((('size_class', 'min_lng', 'min_lat', 'max_lng', 'max_lat'), False),)
+            indexes = ((('size_class', 'min_lng', 'min_lat', 'max_lng', 'max_lat', 'grid'), False),)
 
     class DispatchRule(Model):
         version = IntegerField(default=0, constraints=[SQL('DEFAULT 0')])

@@ -29,7 +29,9 @@ class GridBoundary(VersionedModel):
     updated_at = DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("size_class", "min_lng", "min_lat", "max_lng", "max_lat"), False),)
+        # With the grid: the map's first query (boxes in view, within scope)
+        # reads the index alone.
+        indexes = ((("size_class", "min_lng", "min_lat", "max_lng", "max_lat", "grid"), False),)
 
     def __str__(self):
         return str(self.grid_id)

@@ -125,26 +125,26 @@ def fill_grid(ticket, user=None):
 MAX_BOUNDARIES = 300  # per response: the largest first, so a wide view shows outlines
 MAX_TICKETS = 500
 OPEN_STATUSES = ("reported", "accepted", "dispatched", "in_progress", "handled")
-# A wide view draws boundaries at least this share of its width; zoom in for the rest.
-DETAIL = 2 ** 7
+# A view draws boundaries at least 1/DETAIL of its width: a street's view its
+# communities, a community's its grids; zoom in for the rest.
+DETAIL = 2 ** 6
 
 
 def boundaries_in_view(user, west, south, east, north, limit=MAX_BOUNDARIES):
     """(rows, more?) of the boundaries within ``user``'s scope overlapping the
-    view, the largest size classes first, skipping those too small to see."""
+    view, the largest size classes first, skipping those too small to see.
+    Two queries: the boxes' ids and classes from the index, then the chosen
+    rows' outlines (the long text) and names."""
     extent = max(east - west, north - south)
-    smallest = max(0, size_class(0, 0, extent / DETAIL, 0)) if extent > 0 else 0
-    rows = []
-    for k in range(MAX_CLASS, smallest - 1, -1):
-        query = (GridBoundary.select(GridBoundary.id, GridBoundary.geometry, GridBoundary.grid, Grid.name,
-                                     Grid.code)
-                 .join(Grid)
-                 .where(_box_clause(west, south, east, north, classes=(k,)))
-                 .limit(limit - len(rows) + 1))
-        rows.extend(scope.restrict(query, GridBoundary, user).objects())
-        if len(rows) > limit:
-            return rows[:limit], True
-    return rows, False
+    smallest = size_class(0, 0, extent / DETAIL, 0) if extent > 0 else 0
+    boxes = (GridBoundary.select(GridBoundary.id, GridBoundary.size_class)
+             .where(_box_clause(west, south, east, north, classes=tuple(range(smallest, MAX_CLASS + 1)))))
+    found = sorted(scope.restrict(boxes, GridBoundary, user).tuples(), key=lambda row: (-row[1], row[0]))
+    chosen = [pk for pk, _k in found[:limit]]
+    rows = (GridBoundary.select(GridBoundary.id, GridBoundary.geometry, GridBoundary.grid, Grid.name, Grid.code)
+            .join(Grid).where(GridBoundary.id.in_(chosen)).objects()) if chosen else []
+    order = {pk: n for n, pk in enumerate(chosen)}
+    return sorted(rows, key=lambda row: order[row.id]), len(found) > limit
 
 
 def tickets_in_view(user, west, south, east, north, limit=MAX_TICKETS):
