@@ -284,3 +284,13 @@ def test_boundaries_in_view_largest_first_within_scope(mapped):
     # A view far wider than a micro-grid leaves it out.
     rows, _more = places.boundaries_in_view(secretary, lng0 - 1, lat0 - 1, lng1 + 1, lat1 + 1)
     assert mapped["micro"].code not in {r.code for r in rows}
+
+
+def test_a_grid_is_deleted_with_its_boundary_and_both_are_audited(mapped):
+    from gridadmin.services import records
+
+    micro = mapped["micro"]
+    records.delete_record(Grid.get_by_id(micro.id), address="test")
+    assert not GridBoundary.select().where(GridBoundary.grid == micro.id).exists()
+    assert AuditLog.select().where((AuditLog.action == "delete") & (AuditLog.model == "GridBoundary")).count() == 1
+    assert places.suggest_grid(*at(3.5, 3.5)).code == mapped["g1"].code
