@@ -2,6 +2,7 @@
 rules screen, and reporting with a position: roles, scope, CSRF, bad input."""
 
 import json
+import re
 
 import pytest
 
@@ -211,7 +212,7 @@ def test_a_report_with_a_position_finds_its_grid_and_is_dispatched_by_rule(app, 
     assert "环境自动派单" in text and "系统（智能派单）" in text
 
 
-def test_the_centre_sees_the_suggested_dispatch(app, placed):
+def test_the_centre_sees_the_suggested_dispatch_and_takes_it_in_one_click(app, placed):
     records = placed["records"]
     t_in = records["ticket"][0]
     dep = records["department"][0]
@@ -219,10 +220,19 @@ def test_the_centre_sees_the_suggested_dispatch(app, placed):
         DispatchRule.create(name="环境建议", category=t_in.category_id, department=dep.id, auto=False,
                             sort_order=-1)  # before the world's own rule
         workflow.transition(Ticket.get_by_id(t_in.id), "accept", User.get(User.username == "admin"))
-    html = client_for(app, placed["users"]["centre"]).get(f"/admin/ticket/details/?id={t_in.id}").get_data(
-        as_text=True)
+    centre = client_for(app, placed["users"]["centre"])
+    html = centre.get(f"/admin/ticket/details/?id={t_in.id}").get_data(as_text=True)
     assert 'id="dispatch-suggestion"' in html and "环境建议" in html
-    assert f'<option selected value="{dep.id}">' in html
-    worker_html = client_for(app, placed["users"]["secretary"]).get(
+    form = re.search(r'<form[^>]*id="dispatch-as-suggested".*?</form>', html, re.S).group(0)
+    fields = dict(re.findall(r'name="([^"]+)"[^>]*value="([^"]*)"', form))
+    assert fields["dispatch-department"] == str(dep.id) and fields["dispatch-assignee"] == ""
+    # The open dispatch form is left blank (a worker picked there must not clash with it).
+    assert "<option selected" not in html.split('id="dispatch-as-suggested"')[1]
+    response = centre.post(f"/admin/ticket/step/?id={t_in.id}", data=fields)
+    assert response.status_code == 302
+    with app.app_context():
+        ticket = Ticket.get_by_id(t_in.id)
+        assert (ticket.status, ticket.department_id) == ("dispatched", dep.id)
+    secretary_html = client_for(app, placed["users"]["secretary"]).get(
         f"/admin/ticket/details/?id={t_in.id}").get_data(as_text=True)
-    assert 'id="dispatch-suggestion"' not in worker_html  # only those who dispatch
+    assert 'id="dispatch-suggestion"' not in secretary_html  # only those who dispatch

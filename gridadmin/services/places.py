@@ -30,7 +30,10 @@ def size_class(min_lng, min_lat, max_lng, max_lat):
     extent = max(max_lng - min_lng, max_lat - min_lat)
     if extent <= SIZE_BASE:
         return 0
-    return min(MAX_CLASS, math.ceil(math.log2(extent / SIZE_BASE)))
+    k = math.ceil(math.log2(extent / SIZE_BASE))
+    while k < MAX_CLASS and extent > _span(k):  # a rounding error never leaves a box in too small a class
+        k += 1
+    return min(MAX_CLASS, k)
 
 
 def _span(k):

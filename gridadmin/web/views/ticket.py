@@ -166,20 +166,24 @@ class TicketView(BaseModelView):
             kwargs.update(self._details_context(kwargs["model"]))
         return super().render(template, **kwargs)
 
-    def _step_forms(self, ticket, decision):
+    def _step_forms(self, ticket):
         user = current_user._get_current_object()
         loader = self._form_ajax_refs.get("assignee")
         forms = []
         for action in workflow.available(ticket, user):
             form = form_class(action, loader)(formdata=None, prefix=f"{action}-", version=ticket.version)
-            if action == "dispatch" and decision is not None and decision.rule is not None:
-                # The suggested dispatch, filled in for the centre to confirm or change.
-                if decision.department is not None:
-                    form.department.data = str(decision.department.id)
-                elif "assignee" in form:
-                    form.assignee.data = decision.assignee
             forms.append((action, ACTION_LABELS[action], form))
         return forms
+
+    def _suggested_form(self, steps, decision):
+        """The dispatch step's form filled with the rules' suggestion, for a
+        one-click "dispatch as suggested" (the open form stays blank: a
+        prefilled department would clash with a worker picked by hand)."""
+        if decision is None or decision.rule is None or "dispatch" not in [action for action, _l, _f in steps]:
+            return None
+        form = next(form for action, _l, form in steps if action == "dispatch")
+        return {"form": form, "department": decision.department.id if decision.department else "",
+                "assignee": decision.assignee.id if decision.assignee else ""}
 
     def _suggestion(self, ticket):
         """The dispatch rules' suggestion, while the ticket awaits dispatch and
@@ -191,14 +195,16 @@ class TicketView(BaseModelView):
     def _details_context(self, ticket):
         now = utcnow()
         suggestion = self._suggestion(ticket)
+        steps = self._step_forms(ticket)
         return {
             "suggestion": suggestion,
+            "suggested": self._suggested_form(steps, suggestion),
             "suggestion_skipped": [rule_message(e) for e in suggestion.skipped] if suggestion else [],
             "light": deadlines.light(ticket, now),
             "due_text": format_local_datetime(ticket.due_at) if ticket.due_at else "",
             "extension_text": format_local_datetime(ticket.extension_due_at) if ticket.extension_due_at else "",
             "overdue": deadlines.is_overdue(ticket, now),
-            "steps": self._step_forms(ticket, suggestion),
+            "steps": steps,
             "events": [_event_view(e) for e in workflow.timeline(ticket)],
             "meeting_items": list(ticket.meeting_items),
         }
