@@ -260,6 +260,8 @@ def test_the_command_line_import(app, database, tmp_path):
     assert result.exit_code == 1 and GridBoundary.select().count() == 0
     result = runner.invoke(args=["import-boundaries", str(good), "--as", "nobody"])
     assert result.exit_code == 1 and "nobody" in result.output
+    result = runner.invoke(args=["import-boundaries", str(good), "--as", "centre1", "--check"])
+    assert result.exit_code == 0 and "nothing written" in result.output and GridBoundary.select().count() == 0
     result = runner.invoke(args=["import-boundaries", str(good), "--as", "centre1"])
     assert result.exit_code == 0, result.output
     assert f"{t['g1'].code}" in result.output and "created" in result.output
