@@ -296,3 +296,21 @@ def test_a_grid_is_deleted_with_its_boundary_and_both_are_audited(mapped):
     assert not GridBoundary.select().where(GridBoundary.grid == micro.id).exists()
     assert AuditLog.select().where((AuditLog.action == "delete") & (AuditLog.model == "GridBoundary")).count() == 1
     assert places.suggest_grid(*at(3.5, 3.5)).code == mapped["g1"].code
+
+
+def test_owned_parts_are_only_those_declared(database):
+    """A grid's boundary goes with it, but its workers still block it; a
+    ticket's timeline goes with it, but points booked on it still block it."""
+    from gridadmin.models import PointEntry
+    from gridadmin.services import records
+    from gridadmin.services.errors import InUse
+
+    t = f.tree()
+    worker = f.worker(t["g2"])
+    with pytest.raises(InUse):
+        records.delete_record(Grid.get_by_id(t["g2"].id))
+    ticket = f.ticket(t["g2"])
+    PointEntry.create(worker=worker, points=1, reason="report", ticket=ticket)
+    with pytest.raises(InUse) as refused:
+        records.delete_record(ticket)
+    assert [model for model, _count in refused.value.references] == [PointEntry]

@@ -22,7 +22,9 @@ def references(obj):
     for field in model._meta.backrefs:
         # SET NULL keys let go; CASCADE ones are the record's own machinery
         # (a user's login sessions), never people's records.
-        if field in owned or field.on_delete in ("SET NULL", "CASCADE"):
+        # By identity: ``field in owned`` compares with ==, which on peewee
+        # fields builds an SQL expression (always true), not a comparison.
+        if any(field is part for part in owned) or field.on_delete in ("SET NULL", "CASCADE"):
             continue
         count = field.model.select().where(field == obj.id).count()
         if count:
