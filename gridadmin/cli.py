@@ -77,7 +77,43 @@ def seed_demo_command(ticket_count, grid_count, seed):
         click.echo(f"{name}: {count}")
 
 
+@click.command("import-boundaries")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--as", "username", help="Import as this user (an administrator, or a command centre for its "
+                                       "subtree); without it, any grid.")
+@click.option("--check", is_flag=True, help="Check the file and print what it matches, writing nothing.")
+def import_boundaries_command(path, username, check):
+    """Import grid boundaries from a GeoJSON file: one Polygon or MultiPolygon
+    feature per grid, matched by its "code" property (WGS-84). All or nothing."""
+    from .models import User
+    from .services import boundaries
+
+    user = None
+    if username:
+        user = User.get_or_none((User.username == username) & User.active)
+        if user is None:
+            raise click.ClickException(f"no active user named {username}")
+    with open(path, "rb") as fh:
+        data = fh.read()
+    try:
+        matches = boundaries.import_file(data, user, address="cli", username=username or "(cli)", dry_run=check)
+    except boundaries.Refused as refused:
+        for problem in refused.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(str(refused)) from None
+    except RuleError as error:
+        raise click.ClickException(str(error)) from None
+    for match in matches:
+        click.echo(f"feature {match.number}: {match.grid.code} {match.grid.name}: {match.outcome} "
+                   f"({match.geometry['type']}, {match.vertices} points)")
+    outcomes = [m.outcome for m in matches]
+    summary = ", ".join(f"{outcomes.count(o)} {o}" for o in ("created", "updated", "unchanged"))
+    click.echo(f"{len(matches)} boundaries matched: {summary}" + (" (checked only, nothing written)" if check else ""))
+
+
 def init_app(app):
+    app.cli.add_command(import_boundaries_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(set_password_command)
     app.cli.add_command(seed_demo_command)

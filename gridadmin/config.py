@@ -52,6 +52,12 @@ def load_config(instance_path):
         "PROXIES": int(os.environ.get("GRIDADMIN_PROXIES", "0") or 0),
         # Ticket photos' files (None: in the database); every app server must see the same directory.
         "PHOTO_DIR": os.environ.get("GRIDADMIN_PHOTO_DIR") or None,
+        # The map's tiles (README, "The map"): a 天地图 key, or a tile server's URL
+        # template and what its tiles expect (wgs84, or gcj02); neither: no tiles.
+        "MAP_TIANDITU_KEY": os.environ.get("GRIDADMIN_MAP_TIANDITU_KEY") or None,
+        "MAP_TILE_URL": os.environ.get("GRIDADMIN_MAP_TILE_URL") or None,
+        "MAP_TILE_COORDS": os.environ.get("GRIDADMIN_MAP_TILE_COORDS", "wgs84"),
+        "MAP_TILE_ATTRIBUTION": os.environ.get("GRIDADMIN_MAP_TILE_ATTRIBUTION") or None,
         # A form with a full set of photos, and room for its other fields.
         "MAX_CONTENT_LENGTH": photos.MAX_FILES * photos.MAX_BYTES + 1024 * 1024,
     }

@@ -191,7 +191,8 @@ def todo(path):
     for file, msgid, _why in problems():
         if os.path.basename(file) == "messages.po":
             locale = os.path.basename(os.path.dirname(os.path.dirname(file)))
-            wanted.setdefault(msgid, {code: "" for code in LOCALES})[locale] = ""
+            key = msgid if isinstance(msgid, str) else msgid[0]  # a plural: keyed by its singular, as fill reads it
+            wanted.setdefault(key, {code: "" for code in LOCALES})[locale] = ""
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(wanted, fh, ensure_ascii=False, indent=1)
     print(f"{len(wanted)} entries to translate in {path}")

@@ -19,7 +19,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask_admin.contrib.peewee import ModelView
 
-from gridadmin.models import CalendarDay, Meeting, MeetingItem, PointEntry, Ticket, User, db
+from gridadmin.models import CalendarDay, DispatchRule, Meeting, MeetingItem, PointEntry, Ticket, User, db
 from gridadmin.services import permissions, workflow
 from gridadmin.web.i18n import LOCALE_COOKIE, TRANSLATIONS
 
@@ -31,7 +31,9 @@ VIEWS = ("ticket", "grid", "worker", "partyorg", "partymember", "meeting", "meet
 # English words a Chinese page may show: the language switch names English in
 # English; ID and IP are what Chinese users call them; "admin" is the first
 # account's user name (data, shown in the user list and the logs).
-ALLOWED_WORDS = {"ID", "IP", "English", "admin"}
+# Technical names people type or read as they are: the file format, the
+# coordinate system, its property key.
+ALLOWED_WORDS = {"ID", "IP", "English", "admin", "GeoJSON", "WGS", "GPS", "Polygon", "MultiPolygon", "code"}
 ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 YESTERDAY = date.today() - timedelta(days=1)
 
@@ -202,7 +204,16 @@ def _records():
     workflow.transition(accepted, "accept", admin, now=start)
     day = CalendarDay.create(day=date(2026, 10, 1), name="国庆节")
     item = MeetingItem.get()
-    return {"ticket": accepted, "rated": Ticket.get_by_id(ticket.id), "accepted": accepted, "grid": g, "worker": w, "partyorg": branch,
+    # Smart dispatch: the accepted ticket's suggestion (a rule passed over on
+    # the way), and a ticket the system dispatched by a rule (its timeline).
+    closed_dept = f.department("已撤并部门", active=False)
+    DispatchRule.create(name="占道派旧部门", category=cat, department=closed_dept, sort_order=0)
+    suggested = DispatchRule.create(name="占道建议派城管", category=cat, department=dept, sort_order=1)
+    lamps = f.category("路灯照明", time_limit_days=2)
+    DispatchRule.create(name="路灯自动派城管", category=lamps, department=dept, auto=True, grid=t["community"])
+    auto = workflow.report(Ticket(title="路灯不亮", category=lamps, source=src, grid=g, latitude=32.0415,
+                                  longitude=118.7781), admin, start.date())
+    return {"ticket": accepted, "auto": auto, "dispatchrule": suggested, "rated": Ticket.get_by_id(ticket.id), "accepted": accepted, "grid": g, "worker": w, "partyorg": branch,
             "partymember": member, "meeting": meeting, "meetingitem": item, "volunteerteam": team, "volunteer": vol,
             "servicerecord": rec, "category": cat, "source": src, "department": dept, "calendarday": day,
             "pointentry": PointEntry.get(PointEntry.note == "核查加分")}
@@ -253,6 +264,19 @@ def crawl(app, browser, records):
         "action": "reject", "reject-version": str(accepted.version), "reject-note": "", "csrf_token": token,
         "reject-csrf_token": token}, token_url="/admin/account/", follow_redirects=True)))
     pages.append(("minutes", client.get(f"/admin/meeting/minutes/?id={meeting.id}")))
+    pages.append(("auto-dispatched ticket", client.get(f"/admin/ticket/details/?id={records['auto'].id}")))
+    grid = records["grid"]
+    ring = [[118.77, 32.04], [118.78, 32.04], [118.78, 32.05], [118.77, 32.04]]
+    files = [("POST boundaries (refused)", "import", {"code": "X"}, None),
+             ("POST boundaries (checked)", "check", {"code": grid.code}, {"type": "Polygon", "coordinates": [ring]})]
+    for label, button, properties, geometry in files:
+        data = json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": properties, "geometry": geometry}]}).encode()
+        response = browser.post_form("/admin/boundaries/", {button: "1", "file": (io.BytesIO(data), "grids.geojson")},
+                                     content_type="multipart/form-data")
+        shown = response.get_data(as_text=True)
+        assert ("boundary-problems" if button == "import" else "boundary-matches") in shown, label
+        pages.append((label, response))
     pages.append(("ranking", client.get("/admin/ranking/?month=2026-13")))
     pages.append(("bulk", client.get("/admin/calendarday/bulk/")))
     pages.append(("POST bulk", browser.post_form("/admin/calendarday/bulk/", {"days": "2026-02-30"})))

@@ -20,6 +20,7 @@ from gridadmin.models import (
     CalendarDay,
     Category,
     Department,
+    DispatchRule,
     Grid,
     LoginAttempt,
     Meeting,
@@ -110,6 +111,7 @@ def build_world():
         "meetingitem": (item_in, item_out), "pointentry": (points_in, points_out),
         "category": (cat, None), "source": (src, None), "department": (dep_in, None),
         "calendarday": (CalendarDay.create(day=date(2026, 10, 1), name="国庆节"), None),
+        "dispatchrule": (DispatchRule.create(name="城管派单", category=cat, department=dep_in), None),
         "user": (users["viewer"], None), "auditlog": (AuditLog.get(), None), "loginattempt": (LoginAttempt.get(), None),
     }
     # The department role sees tickets by department, the volunteer its team.
@@ -203,7 +205,7 @@ def expect_status(role, view, action, obj, user):
 
 
 # Screens over one model each; the ranking page is a report (tested below).
-VIEWS = tuple(v for v in permissions.VIEWS if v != "ranking")
+VIEWS = tuple(v for v in permissions.VIEWS if v != "ranking" and v not in permissions.PLACES)
 ROLES = ROLE_NAMES
 
 

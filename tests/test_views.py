@@ -543,7 +543,9 @@ def test_post_without_csrf_changes_nothing(browser, world):
     ("ticket", {"title": ""}, "This field is required.", "wtforms"),
     ("ticket", {"grid": "999999"}, "Not a valid choice.", "wtforms"),
     ("ticket", {"reporter": "999999"}, "Not a valid choice.", "wtforms"),
-    ("ticket", {"grid": ""}, "This field is required.", "wtforms"),
+    # No grid: found from the position (services.places), and with neither, asked for.
+    ("ticket", {"grid": ""}, "Choose the grid, or give the position (latitude and longitude) to find it.",
+     "messages"),
     ("ticket", {"category": "abc"}, "Not a valid choice.", "wtforms"),
     ("ticket", {"category": "99999999999999999999999"}, "Not a valid choice.", "wtforms"),
     ("ticket", {"grid": "99999999999999999999999"}, "Not a valid choice.", "wtforms"),

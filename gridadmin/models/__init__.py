@@ -3,10 +3,12 @@
 from .audit import AuditLog, LoginAttempt
 from .base import BaseModel, VersionedModel, db, utcnow
 from .calendar import CalendarDay
+from .dispatch import DispatchRule
 from .grid import Grid, Worker
 from .lookups import Category, Department, Source
 from .meeting import Meeting, MeetingItem
 from .party import PartyMember, PartyOrg
+from .place import GridBoundary
 from .points import PointEntry
 from .ticket import Ticket, TicketCounter, TicketEvent, TicketPhoto
 from .user import User, UserSession
@@ -15,7 +17,7 @@ from .volunteer import ServiceRecord, Volunteer, VolunteerTeam
 ALL_MODELS = [
     Category, Source, Department, Grid, Worker, PartyOrg, PartyMember,
     VolunteerTeam, Volunteer, ServiceRecord, User, Ticket, Meeting, MeetingItem, TicketEvent, TicketPhoto,
-    PointEntry, CalendarDay, AuditLog, LoginAttempt, TicketCounter, UserSession,
+    PointEntry, CalendarDay, AuditLog, LoginAttempt, TicketCounter, UserSession, GridBoundary, DispatchRule,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS", "BaseModel", "VersionedModel", "db", "utcnow"]

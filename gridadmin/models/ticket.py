@@ -87,6 +87,10 @@ class Ticket(VersionedModel):
             (("status", "created_at"), False),
             (("grid", "created_at", "status", "due_at"), False),
             (("status", "due_at"), False),
+            # The map: a scope's open tickets within the view, read from the
+            # index alone (status, then a longitude range; latitude and grid
+            # checked in the index).
+            (("status", "longitude", "latitude", "grid"), False),
         )
 
     def __str__(self):

@@ -16,9 +16,12 @@ SIX_KINDS = ("grid", "worker", "partyorg", "partymember", "volunteerteam", "volu
 # ranking. Their steps (ticket workflow, item loop) are checked by their
 # services; these say who may open the screens.
 LOOP = ("meetingitem", "pointentry", "ranking")
-LOOKUPS = ("category", "source", "department", "calendarday")
+LOOKUPS = ("category", "source", "department", "calendarday", "dispatchrule")
 SYSTEM = ("user", "auditlog", "loginattempt")
-VIEWS = SIX_KINDS + LOOP + LOOKUPS + SYSTEM
+# Places: the map of open tickets and boundaries, and the boundary import
+# (screens of their own, not lists of one model).
+PLACES = ("map", "boundaries")
+VIEWS = SIX_KINDS + LOOP + LOOKUPS + SYSTEM + PLACES
 
 
 def _actions(*names):
@@ -30,10 +33,11 @@ LEDGER = _actions(VIEW, EXPORT)  # append-only: read and export, never edit
 MATRIX = {
     "admin": {**{v: ALL for v in SIX_KINDS + LOOKUPS + ("user",)},
               "meetingitem": _actions(VIEW, EDIT, EXPORT), "pointentry": LEDGER, "ranking": READ,
-              "auditlog": LEDGER, "loginattempt": LEDGER},
+              "auditlog": LEDGER, "loginattempt": LEDGER,
+              "map": READ, "boundaries": _actions(VIEW, CREATE)},
     "centre": {**{v: ALL for v in SIX_KINDS},
                "meetingitem": _actions(VIEW, EDIT, EXPORT), "pointentry": LEDGER, "ranking": READ,
-               "calendarday": READ},
+               "calendarday": READ, "map": READ, "boundaries": _actions(VIEW, CREATE)},
     "secretary": {
         "grid": _actions(VIEW, CREATE, EDIT, DELETE),
         "worker": _actions(VIEW, CREATE, EDIT),
@@ -45,7 +49,7 @@ MATRIX = {
         "meeting": _actions(VIEW, CREATE, EDIT, DELETE),
         "meetingitem": _actions(VIEW, EDIT),
         "ticket": _actions(VIEW, EDIT),
-        "pointentry": READ, "ranking": READ, "calendarday": READ,
+        "pointentry": READ, "ranking": READ, "calendarday": READ, "map": READ,
     },
     "worker": {
         "grid": READ, "worker": READ, "partyorg": READ, "partymember": READ, "volunteerteam": READ,
@@ -55,7 +59,8 @@ MATRIX = {
     # Departments see what is dispatched to them and act through the steps.
     "department": {"ticket": READ},
     "volunteer": {"volunteerteam": READ, "volunteer": READ, "servicerecord": _actions(VIEW, CREATE, EDIT)},
-    "viewer": {**{v: READ for v in SIX_KINDS}, "meetingitem": READ, "pointentry": READ, "ranking": READ},
+    "viewer": {**{v: READ for v in SIX_KINDS}, "meetingitem": READ, "pointentry": READ, "ranking": READ,
+               "map": READ},
 }
 
 # Edits limited to the user's own records: (role, view) -> the record's field

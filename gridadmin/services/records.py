@@ -1,14 +1,16 @@
 """Saving and deleting records safely: atomic, and never a silent cascade."""
 
-from ..models import Meeting, MeetingItem, Ticket, TicketEvent, TicketPhoto, db
+from ..models import Grid, GridBoundary, Meeting, MeetingItem, Ticket, TicketEvent, TicketPhoto, db
 from ..models.base import StaleRecord
 from . import audit
 from .errors import InUse, RuleError
 
 # Parts that belong to their parent and go with it (a meeting's items, a
-# ticket's timeline and photos). Everything else that refers to a record
-# blocks its deletion (a ticket with points booked, or linked to a meeting item).
-OWNED_PARTS = {Meeting: [MeetingItem.meeting], Ticket: [TicketEvent.ticket, TicketPhoto.ticket]}
+# ticket's timeline and photos, a grid's boundary). Everything else that refers
+# to a record blocks its deletion (a ticket with points booked, or linked to a
+# meeting item).
+OWNED_PARTS = {Meeting: [MeetingItem.meeting], Ticket: [TicketEvent.ticket, TicketPhoto.ticket],
+               Grid: [GridBoundary.grid]}
 
 
 def references(obj):
@@ -20,7 +22,9 @@ def references(obj):
     for field in model._meta.backrefs:
         # SET NULL keys let go; CASCADE ones are the record's own machinery
         # (a user's login sessions), never people's records.
-        if field in owned or field.on_delete in ("SET NULL", "CASCADE"):
+        # By identity: ``field in owned`` compares with ==, which on peewee
+        # fields builds an SQL expression (always true), not a comparison.
+        if any(field is part for part in owned) or field.on_delete in ("SET NULL", "CASCADE"):
             continue
         count = field.model.select().where(field == obj.id).count()
         if count:

@@ -14,6 +14,7 @@ from ..models import (
     Category,
     Department,
     Grid,
+    GridBoundary,
     LoginAttempt,
     Meeting,
     MeetingItem,
@@ -64,6 +65,9 @@ def condition(model, user):
             return NOTHING
         by_grid = {
             Grid: lambda: Grid.id.in_(grids),
+            # "+ 0": a filter on the rows the bounding-box index finds, never
+            # the plan's driver (a street's thousands of grids, one by one).
+            GridBoundary: lambda: (GridBoundary.grid + 0).in_(grids),
             Worker: lambda: Worker.grid.in_(grids),
             PartyOrg: lambda: PartyOrg.grid.in_(grids),
             PartyMember: lambda: PartyMember.org.in_(PartyOrg.select(PartyOrg.id).where(PartyOrg.grid.in_(grids))),

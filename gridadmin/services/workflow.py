@@ -127,10 +127,15 @@ def _text(value):
     return (value or "").strip() or None
 
 
-def report(ticket, actor, today, note=None, photo_files=(), storage_dir=None, address=None):
+def report(ticket, actor, today, note=None, photo_files=(), storage_dir=None, address=None, tz="Asia/Shanghai"):
     """Save a new ticket (numbered, status "reported") with its first event,
     its photos and its audit entry, in one transaction (the caller's, when
-    it has one: the form rolls back a report outside the user's scope)."""
+    it has one: the form rolls back a report outside the user's scope).
+    The dispatch rules are applied in the same transaction: an automatic
+    one accepts and dispatches the ticket at once (``services.dispatch``);
+    ``ticket.dispatch_decision`` says what they decided."""
+    from . import dispatch  # it takes this module's steps
+
     tickets.ensure_counter(today)
     with db.atomic():
         ticket.status = "reported"
@@ -140,17 +145,19 @@ def report(ticket, actor, today, note=None, photo_files=(), storage_dir=None, ad
             photos.attach(ticket, "report", list(photo_files), storage_dir)
         _event(ticket, "report", actor, None, "reported", ticket.created_at, note, {})
         audit.record("create", user=actor, address=address, obj=ticket, changes=audit.diff({}, audit.snapshot(ticket)))
+        ticket.dispatch_decision = dispatch.apply(ticket, tz=tz, address=address)
     return ticket
 
 
 def transition(ticket, action, actor, *, now=None, tz="Asia/Shanghai", address=None, storage_dir=None,
-               on_spot_limit=points.ON_SPOT_DAILY_LIMIT, **fields):
+               on_spot_limit=points.ON_SPOT_DAILY_LIMIT, rule=None, **fields):
     """Take one step. Fields by step: ``note`` (a reason or the handling
     result), ``department`` / ``assignee`` (dispatch, exactly one),
     ``due_at`` (extension, naive UTC), ``satisfaction`` (rate), ``target``
     (merge: the ticket this one duplicates), ``photos`` (handle,
-    close_on_spot: [(filename, bytes)]). Returns the updated ticket; raises
-    RuleError, changing nothing, when the step is refused."""
+    close_on_spot: [(filename, bytes)]). ``rule``: the dispatch rule the
+    system takes the step for, named in the step's event. Returns the updated
+    ticket; raises RuleError, changing nothing, when the step is refused."""
     now = now or utcnow()
     refused = refusal(ticket, action, actor, now)
     if refused is not None:
@@ -161,6 +168,8 @@ def transition(ticket, action, actor, *, now=None, tz="Asia/Shanghai", address=N
         raise RuleError(N_("Please give a reason.") if action in ("reject", "return", "reopen", "request_extension")
                         else N_("Please describe the result."), field="note")
     changes, data = _changes(ticket, action, actor, now, tz, note, fields)
+    if rule is not None:
+        data = {**data, "rule": rule.name, "rule_id": rule.id}
     target = step.target or ticket.status
     before = audit.snapshot(ticket)
     with db.atomic():

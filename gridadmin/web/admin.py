@@ -11,10 +11,12 @@ from ..services import permissions
 from . import photos
 from .i18n import TRANSLATIONS
 from .views.calendar import CalendarBulkLink, CalendarDayView
+from .views.dispatch import DispatchRuleView
 from .views.grid import GridView, WorkerView
 from .views.lookups import CategoryView, DepartmentView, SourceView
 from .views.meeting import MeetingItemView, MeetingView
 from .views.party import PartyMemberView, PartyOrgView
+from .views.places import BoundaryImportView, MapView
 from .views.points import PointEntryView, RankingView
 from .views.system import AccountView, AuditLogView, LoginAttemptView, PermissionMatrixView, UserView
 from .views.ticket import OverdueTicketsLink, TicketView
@@ -56,8 +58,11 @@ def init_app(app):
     ticket_view = TicketView(category=None)
     admin.add_view(ticket_view)
     admin.add_link(OverdueTicketsLink(_l("Overdue tickets"), ticket_view))
+    admin.add_view(MapView(name=_l("Map"), endpoint="map", url="map"))
     admin.add_view(GridView(category=grids))
     admin.add_view(WorkerView(category=grids))
+    admin.add_view(BoundaryImportView(name=_l("Import grid boundaries"), endpoint="boundaries", url="boundaries",
+                                      category=grids))
     admin.add_view(PartyOrgView(category=party))
     admin.add_view(PartyMemberView(category=party))
     deliberation = _l("Deliberation")
@@ -75,6 +80,7 @@ def init_app(app):
     calendar_view = CalendarDayView(category=lookups)
     admin.add_view(calendar_view)
     admin.add_link(CalendarBulkLink(_l("Enter holidays in bulk"), calendar_view, category=lookups))
+    admin.add_view(DispatchRuleView(category=lookups))
     admin.add_view(UserView(category=system))
     admin.add_view(AuditLogView(category=system))
     admin.add_view(LoginAttemptView(category=system))

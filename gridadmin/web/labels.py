@@ -119,6 +119,9 @@ FIELD_LABELS = {
     "new_password": _l("New password"),
     "display_name": _l("Display name"),
     "last_login_at": _l("Last login"),
+    "latitude": _l("Latitude"),
+    "longitude": _l("Longitude"),
+    "location_accuracy": _l("Position accuracy (m)"),
 }
 
 MODEL_NAMES = {
@@ -142,4 +145,6 @@ MODEL_NAMES = {
     m.User: _l("User"),
     m.AuditLog: _l("Audit log"),
     m.LoginAttempt: _l("Login log"),
+    m.GridBoundary: _l("Grid boundary"),
+    m.DispatchRule: _l("Dispatch rule"),
 }

@@ -15,7 +15,7 @@ from wtforms.validators import Length, Optional
 
 from ...models import ALL_MODELS, AuditLog, LoginAttempt, User, db
 from ...models.ticket import TICKET_ACTIONS
-from ...services import audit, logins, permissions, sessions, users, workflow
+from ...services import audit, dispatch, logins, permissions, sessions, users, workflow
 from ...services.errors import RuleError
 from ..auth import PasswordForm, client_address
 from ..base import BaseModelView, format_local_datetime, rule_message
@@ -107,6 +107,13 @@ def _model_name(view, context, model, name):
     return names.get(model.model, model.model or "")
 
 
+def _who(view, context, model, name):
+    """The user's name; steps the system took for a dispatch rule, in words."""
+    if model.user_id is None and model.username == dispatch.SYSTEM.username:
+        return gettext("System (smart dispatch)")
+    return model.username or ""
+
+
 class ReadOnlyLogView(BaseModelView):
     """Append-only logs: nobody edits or deletes them through the app."""
 
@@ -124,8 +131,8 @@ class AuditLogView(ReadOnlyLogView):
     column_searchable_list = ("username", "address")
     column_sortable_list = ("at", "username", "action")
     column_filters = (AuditLog.action, AuditLog.model, AuditLog.record_id, AuditLog.username)
-    column_formatters = {"model": _model_name}
-    column_formatters_detail = {"model": _model_name, "changes": _changes}
+    column_formatters = {"model": _model_name, "username": _who}
+    column_formatters_detail = {"model": _model_name, "changes": _changes, "username": _who}
 
     def __init__(self, **kwargs):
         super().__init__(AuditLog, **kwargs)

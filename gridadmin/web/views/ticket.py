@@ -11,10 +11,11 @@ from flask_admin.menu import MenuLink
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from markupsafe import Markup
+from wtforms.validators import NumberRange, Optional
 
 from ...models import Ticket, utcnow
 from ...models.ticket import SATISFACTION, TICKET_STATUSES
-from ...services import clock, deadlines, permissions, photos, tickets, workflow
+from ...services import clock, deadlines, dispatch, permissions, photos, places, tickets, workflow
 from ...services.errors import RuleError
 from .. import photos as photo_views
 from ..auth import client_address
@@ -59,7 +60,8 @@ def _duplicate(view, context, model, name):
 class TicketView(BaseModelView):
     column_list = ("number", "photo", "title", "category", "grid", "status", "priority", "reporter", "department",
                    "created_at", "due_at")
-    column_details_list = ("number", "title", "description", "category", "source", "grid", "place", "reporter",
+    column_details_list = ("number", "title", "description", "category", "source", "grid", "place", "latitude",
+                           "longitude", "location_accuracy", "reporter",
                            "assignee", "department", "priority", "status", "created_at", "dispatched_at", "due_at",
                            "handled_at", "closed_at", "resolution", "satisfaction", "rating_note", "duplicate_of",
                            "photos")
@@ -80,7 +82,16 @@ class TicketView(BaseModelView):
     )
     # Reporting and correcting a ticket's own fields; its status, due time
     # and handling change only through the workflow's steps.
-    form_columns = ("title", "description", "category", "source", "grid", "place", "reporter", "priority")
+    form_columns = ("title", "description", "category", "source", "grid", "place", "latitude", "longitude",
+                    "location_accuracy", "reporter", "priority")
+    form_args = {
+        "grid": {"description": lazy_gettext("Leave blank to take the grid the position falls in.")},
+        "latitude": {"validators": [Optional(), NumberRange(-90, 90)],
+                     "description": lazy_gettext("WGS-84 degrees, as a phone's GPS gives them, e.g. 32.0415.")},
+        "longitude": {"validators": [Optional(), NumberRange(-180, 180)],
+                      "description": lazy_gettext("WGS-84 degrees, e.g. 118.7781.")},
+        "location_accuracy": {"validators": [Optional(), NumberRange(0, 1_000_000)]},
+    }
     form_extra_fields = {"photos": PhotosField()}
     column_formatters = {"due_at": _due, "photo": photo_views.list_formatter}
     column_formatters_export = {}  # plain values (the type formatters' local times)
@@ -104,6 +115,17 @@ class TicketView(BaseModelView):
 
     # --- reporting and editing ------------------------------------------
 
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        # The grid may be left to the position (places.fill_grid, on saving).
+        grid = form_class.grid
+        grid.kwargs["validators"] = [Optional()]
+        grid.kwargs["allow_blank"] = True
+        return form_class
+
+    def on_model_change(self, form, model, is_created):
+        places.fill_grid(model, current_user._get_current_object())
+
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
         del form["photos"]  # photos come with the report and the handling
@@ -123,13 +145,21 @@ class TicketView(BaseModelView):
         tz = current_app.config["TIMEZONE"]
         if is_created:
             workflow.report(obj, current_user._get_current_object(), clock.local_today(tz),
-                            photo_files=prepared["photos"], storage_dir=current_app.config["PHOTO_DIR"])
+                            photo_files=prepared["photos"], storage_dir=current_app.config["PHOTO_DIR"],
+                            address=client_address(), tz=tz)
         else:
             tickets.save_ticket(obj, False, clock.local_today(tz))
 
     def record_save(self, user, obj, is_created, changes):
         if not is_created:  # a report is logged by workflow.report, with its first event
             super().record_save(user, obj, is_created, changes)
+
+    def after_model_change(self, form, model, is_created):
+        decision = getattr(model, "dispatch_decision", None)
+        if is_created and decision is not None and decision.rule is not None and decision.rule.auto \
+                and decision.auto_failed is None:
+            flash(gettext("Dispatched at once to %(target)s by dispatch rule “%(rule)s”.",
+                          target=decision.target_name, rule=decision.rule.name), "success")
 
     # --- the details page: deadline, steps, timeline ---------------------
 
@@ -147,14 +177,36 @@ class TicketView(BaseModelView):
             forms.append((action, ACTION_LABELS[action], form))
         return forms
 
+    def _suggested_form(self, steps, decision):
+        """The dispatch step's form filled with the rules' suggestion, for a
+        one-click "dispatch as suggested" (the open form stays blank: a
+        prefilled department would clash with a worker picked by hand)."""
+        if decision is None or decision.rule is None or "dispatch" not in [action for action, _l, _f in steps]:
+            return None
+        form = next(form for action, _l, form in steps if action == "dispatch")
+        return {"form": form, "department": decision.department.id if decision.department else "",
+                "assignee": decision.assignee.id if decision.assignee else ""}
+
+    def _suggestion(self, ticket):
+        """The dispatch rules' suggestion, while the ticket awaits dispatch and
+        the user may dispatch it."""
+        if ticket.status not in ("reported", "accepted") or current_user.role not in workflow.COMMAND:
+            return None
+        return dispatch.match(ticket)
+
     def _details_context(self, ticket):
         now = utcnow()
+        suggestion = self._suggestion(ticket)
+        steps = self._step_forms(ticket)
         return {
+            "suggestion": suggestion,
+            "suggested": self._suggested_form(steps, suggestion),
+            "suggestion_skipped": [rule_message(e) for e in suggestion.skipped] if suggestion else [],
             "light": deadlines.light(ticket, now),
             "due_text": format_local_datetime(ticket.due_at) if ticket.due_at else "",
             "extension_text": format_local_datetime(ticket.extension_due_at) if ticket.extension_due_at else "",
             "overdue": deadlines.is_overdue(ticket, now),
-            "steps": self._step_forms(ticket),
+            "steps": steps,
             "events": [_event_view(e) for e in workflow.timeline(ticket)],
             "meeting_items": list(ticket.meeting_items),
         }
@@ -211,9 +263,12 @@ def _event_view(event):
         details.append(gettext("Duplicate of %(number)s", number=data["target"]))
     if data.get("satisfaction"):
         details.append(gettext(SATISFACTION_LABELS.get(data["satisfaction"], data["satisfaction"])))
+    if data.get("rule"):
+        details.append(gettext("By dispatch rule “%(name)s”", name=data["rule"]))
+    by_system = event.user_id is None and event.username == dispatch.SYSTEM.username
     return {
         "at": format_local_datetime(event.at),
-        "who": event.username or "",
+        "who": gettext("System (smart dispatch)") if by_system else event.username or "",
         "action": gettext(ACTION_LABELS.get(event.action, event.action)),
         "from": gettext(STATUS_LABELS[event.from_status]) if event.from_status else "",
         "to": gettext(STATUS_LABELS.get(event.to_status, event.to_status)),
