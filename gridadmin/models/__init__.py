@@ -4,6 +4,7 @@ from .audit import AuditLog, LoginAttempt
 from .base import BaseModel, VersionedModel, db, utcnow
 from .calendar import CalendarDay
 from .grid import Grid, Worker
+from .imports import ImportLog
 from .lookups import Category, Department, Source
 from .meeting import Meeting, MeetingItem
 from .party import PartyMember, PartyOrg
@@ -15,7 +16,7 @@ from .volunteer import ServiceRecord, Volunteer, VolunteerTeam
 ALL_MODELS = [
     Category, Source, Department, Grid, Worker, PartyOrg, PartyMember,
     VolunteerTeam, Volunteer, ServiceRecord, User, Ticket, Meeting, MeetingItem, TicketEvent, TicketPhoto,
-    PointEntry, CalendarDay, AuditLog, LoginAttempt, TicketCounter, UserSession,
+    PointEntry, CalendarDay, AuditLog, LoginAttempt, TicketCounter, UserSession, ImportLog,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS", "BaseModel", "VersionedModel", "db", "utcnow"]

@@ -17,7 +17,7 @@ SIX_KINDS = ("grid", "worker", "partyorg", "partymember", "volunteerteam", "volu
 # services; these say who may open the screens.
 LOOP = ("meetingitem", "pointentry", "ranking")
 LOOKUPS = ("category", "source", "department", "calendarday")
-SYSTEM = ("user", "auditlog", "loginattempt")
+SYSTEM = ("user", "auditlog", "loginattempt", "importlog")
 VIEWS = SIX_KINDS + LOOP + LOOKUPS + SYSTEM
 
 
@@ -30,10 +30,10 @@ LEDGER = _actions(VIEW, EXPORT)  # append-only: read and export, never edit
 MATRIX = {
     "admin": {**{v: ALL for v in SIX_KINDS + LOOKUPS + ("user",)},
               "meetingitem": _actions(VIEW, EDIT, EXPORT), "pointentry": LEDGER, "ranking": READ,
-              "auditlog": LEDGER, "loginattempt": LEDGER},
+              "auditlog": LEDGER, "loginattempt": LEDGER, "importlog": LEDGER},
     "centre": {**{v: ALL for v in SIX_KINDS},
                "meetingitem": _actions(VIEW, EDIT, EXPORT), "pointentry": LEDGER, "ranking": READ,
-               "calendarday": READ},
+               "calendarday": READ, "importlog": READ},
     "secretary": {
         "grid": _actions(VIEW, CREATE, EDIT, DELETE),
         "worker": _actions(VIEW, CREATE, EDIT),
@@ -45,7 +45,7 @@ MATRIX = {
         "meeting": _actions(VIEW, CREATE, EDIT, DELETE),
         "meetingitem": _actions(VIEW, EDIT),
         "ticket": _actions(VIEW, EDIT),
-        "pointentry": READ, "ranking": READ, "calendarday": READ,
+        "pointentry": READ, "ranking": READ, "calendarday": READ, "importlog": READ,
     },
     "worker": {
         "grid": READ, "worker": READ, "partyorg": READ, "partymember": READ, "volunteerteam": READ,

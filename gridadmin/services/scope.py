@@ -14,6 +14,7 @@ from ..models import (
     Category,
     Department,
     Grid,
+    ImportLog,
     LoginAttempt,
     Meeting,
     MeetingItem,
@@ -56,6 +57,8 @@ def condition(model, user):
         return None
     if model in SHARED:
         return None
+    if model is ImportLog:  # one's own imports (administrators read them all)
+        return ImportLog.user == user.id if getattr(user, "id", None) else NOTHING
     if model in (User, AuditLog, LoginAttempt):
         return NOTHING
     if role in GRID_ROLES:

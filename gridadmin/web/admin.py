@@ -15,7 +15,14 @@ from .views.lookups import CategoryView, DepartmentView, SourceView
 from .views.meeting import MeetingItemView, MeetingView
 from .views.party import PartyMemberView, PartyOrgView
 from .views.points import PointEntryView, RankingView
-from .views.system import AccountView, AuditLogView, LoginAttemptView, PermissionMatrixView, UserView
+from .views.system import (
+    AccountView,
+    AuditLogView,
+    ImportLogView,
+    LoginAttemptView,
+    PermissionMatrixView,
+    UserView,
+)
 from .views.ticket import OverdueTicketsLink, TicketView
 from .views.volunteer import ServiceRecordView, VolunteerTeamView, VolunteerView
 
@@ -68,6 +75,7 @@ def init_app(app):
     admin.add_view(UserView(category=system))
     admin.add_view(AuditLogView(category=system))
     admin.add_view(LoginAttemptView(category=system))
+    admin.add_view(ImportLogView(category=system))
     admin.add_view(PermissionMatrixView(name=_l("Permissions"), endpoint="permissions", category=system))
     admin.add_view(AccountView(name=_l("Change password"), endpoint="account", url="account"))
     photos.init_app(app, admin)  # photo images (no menu entry) and the too-large-upload answer

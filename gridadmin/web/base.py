@@ -37,6 +37,7 @@ from .filters import LookupFilter
 from .forms import AdminForm, InlineRows, ModelConverter, VersionField
 from .i18n import choices
 from .labels import FIELD_LABELS, MODEL_NAMES
+from .transfer import TransferMixin
 from .validators import parse_id
 
 MAX_PAGE = 50_000
@@ -104,7 +105,7 @@ EXPORT_FORMATTERS.update({
 })
 
 
-class BaseModelView(ModelView):
+class BaseModelView(TransferMixin, ModelView):
     form_base_class = AdminForm
     model_form_converter = ModelConverter
     inline_model_form_converter = None  # set below, once the class exists
@@ -119,7 +120,7 @@ class BaseModelView(ModelView):
     simple_list_pager = True
     column_display_pk = False
     details_template = "admin/gridadmin_details.html"
-    export_types = ["csv"]
+    list_template = "admin/gridadmin_list.html"
     export_max_rows = 100_000
     column_default_sort = ("id", True)
     action_disallowed_list = []
@@ -513,15 +514,6 @@ class BaseModelView(ModelView):
             return
         flash(ngettext("Record was successfully deleted.", "%(count)s records were successfully deleted.",
                        count, count=count), "success")
-
-
-    # --- export: audited, scoped like the list --------------------------------
-
-    def _export_csv(self, return_url):
-        with db.atomic():
-            audit.record("export", user=current_user._get_current_object(), address=client_address(),
-                         changes={"view": [None, self.endpoint]})
-        return super()._export_csv(return_url)
 
 
 class InlineConverter(ModelView.inline_model_form_converter):

@@ -119,6 +119,12 @@ FIELD_LABELS = {
     "new_password": _l("New password"),
     "display_name": _l("Display name"),
     "last_login_at": _l("Last login"),
+    "file_name": _l("File"),
+    "created": _l("Created"),
+    "updated": _l("Updated"),
+    "unchanged": _l("Unchanged"),
+    "undone_at": _l("Undone at"),
+    "undone_by": _l("Undone by"),
 }
 
 MODEL_NAMES = {
@@ -142,4 +148,5 @@ MODEL_NAMES = {
     m.User: _l("User"),
     m.AuditLog: _l("Audit log"),
     m.LoginAttempt: _l("Login log"),
+    m.ImportLog: _l("Import log"),
 }

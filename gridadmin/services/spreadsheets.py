@@ -1,0 +1,198 @@
+"""Spreadsheet files in and out: reading .xlsx and .csv uploads as rows, and
+writing .xlsx and .csv downloads, with formula injection neutralised.
+
+Reading: .xlsx through python-calamine (Rust's calamine: fast, and it hands
+rows over one at a time); .csv with the csv module, its encoding found by
+charset-normalizer when it is not UTF-8: Chinese Excel saves "CSV" in GBK,
+read here as GB18030 (its superset). Writing: openpyxl's write-only workbook
+(rows streamed to the file, memory bounded) and csv in UTF-8 with a BOM, which
+Excel opens without garbling Chinese.
+"""
+
+import codecs
+import csv
+import io
+import os
+from datetime import date, datetime, time
+
+from ..models.base import N_
+
+# A spreadsheet runs a cell starting with one of these as a formula (or as
+# the start of one): "=HYPERLINK(...)", "+1+cmd|' /C calc'!A0", "@SUM(...)",
+# and a tab or carriage return before any of them (OWASP: CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+APOSTROPHE = "'"
+
+XLSX, CSV = "xlsx", "csv"
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MIMETYPE = "text/csv"
+# How much of a CSV file decides its encoding (a sample, not the whole file).
+SAMPLE_BYTES = 256 * 1024
+# Encodings that Chinese Excel and WPS write for "CSV": GB18030 reads them all.
+GB_FAMILY = {"gb2312", "gbk", "gb18030", "cp936", "hz"}
+
+
+UNKNOWN_ENCODING = N_("The file's text encoding could not be recognised; save it as UTF-8 or as an Excel file.")
+NOT_XLSX = N_("The file is not a readable Excel (.xlsx) workbook.")
+WRONG_KIND = N_("Only .xlsx and .csv files can be imported.")
+
+
+class UnreadableFile(ValueError):
+    """The upload is not a spreadsheet we can read (with an English msgid)."""
+
+
+def safe_cell(value):
+    """A value as it may be written into a spreadsheet cell (.xlsx or .csv).
+
+    Text that a spreadsheet would run as a formula, because it starts with
+    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, gets an apostrophe
+    in front (``'=1+2``): Excel and LibreOffice then show it as text and run
+    nothing. Anything else (numbers, dates, other text, None) is returned
+    unchanged, so a negative number stays a number. ``plain_cell`` undoes it
+    when such a file is read back.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return APOSTROPHE + value
+    return value
+
+
+def plain_cell(value):
+    """The text ``safe_cell`` protected, read back: one leading apostrophe
+    before a formula character is dropped (``'=1+2`` -> ``=1+2``)."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == APOSTROPHE and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def kind_of(filename):
+    """``xlsx`` or ``csv`` from a file name; None for anything else."""
+    ext = os.path.splitext(filename or "")[1].lower().lstrip(".")
+    return ext if ext in (XLSX, CSV) else None
+
+
+# --- reading ---------------------------------------------------------------------
+
+def _cell(value):
+    """A cell as the importer takes it: text stripped, whole floats as ints
+    (Excel keeps every number as a float: a code typed as 320102 is 320102.0),
+    dates and times as they are, empty as None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = plain_cell(value.strip())
+        return value or None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, (int, float, date, datetime, time)):
+        return value
+    return str(value)
+
+
+def detect_encoding(sample):
+    """The encoding of a CSV file from its first bytes: UTF-8 (with or without
+    BOM) when the bytes are valid UTF-8, else charset-normalizer's guess, with
+    the GB family read as GB18030."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)  # a cut-off last character is fine
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample).best()
+    if best is None:
+        raise UnreadableFile(UNKNOWN_ENCODING)
+    encoding = best.encoding.lower().replace("-", "").replace("_", "")
+    return "gb18030" if encoding in GB_FAMILY or encoding.startswith("gb") else best.encoding
+
+
+def read_rows(path, kind):
+    """Rows of the first sheet (xlsx) or of the file (csv) at ``path``, one
+    list of cell values at a time: the file is never held as Python objects
+    all at once. Empty trailing cells are dropped."""
+    if kind == XLSX:
+        return _trimmed(_xlsx_rows(path))
+    if kind == CSV:
+        return _trimmed(_csv_rows(path))
+    raise UnreadableFile(WRONG_KIND)
+
+
+def _trimmed(rows):
+    for row in rows:
+        cells = [_cell(value) for value in row]
+        while cells and cells[-1] is None:
+            cells.pop()
+        yield cells
+
+
+def _xlsx_rows(path):
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(os.fspath(path))
+        rows = workbook.get_sheet_by_index(0).iter_rows()
+    except (CalamineError, ValueError, OSError) as error:
+        raise UnreadableFile(NOT_XLSX) from error
+    yield from rows
+
+
+def _csv_rows(path):
+    with open(path, "rb") as fh:
+        encoding = detect_encoding(fh.read(SAMPLE_BYTES))
+    with open(path, encoding=encoding, newline="") as text:
+        try:
+            yield from csv.reader(text)
+        except UnicodeDecodeError as error:
+            raise UnreadableFile(UNKNOWN_ENCODING) from error
+
+
+# --- writing ---------------------------------------------------------------------
+
+class CsvWriter:
+    """Rows to CSV text in UTF-8 with a BOM (so Excel reads Chinese right),
+    every cell through ``safe_cell``. ``row()`` returns the encoded line, for
+    a streamed response."""
+
+    def __init__(self):
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer)
+        self._started = False
+
+    def row(self, values):
+        self._writer.writerow(["" if v is None else safe_cell(v) for v in values])
+        text = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        data = text.encode("utf-8")
+        if not self._started:
+            self._started = True
+            data = codecs.BOM_UTF8 + data
+        return data
+
+
+def xlsx_value(value):
+    """A value for an openpyxl cell: protected text, plain numbers and times."""
+    if isinstance(value, str):
+        # openpyxl refuses control characters other than tab, CR and LF.
+        value = "".join(ch for ch in value if ch >= " " or ch in "\t\r\n")
+    return safe_cell(value)
+
+
+def write_xlsx(rows, fileobj, title="Sheet1", widths=None):
+    """Stream ``rows`` (the first one the headers) into an .xlsx file with
+    openpyxl's write-only workbook: memory stays bounded however many rows."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    for index, width in enumerate(widths or (), start=1):
+        from openpyxl.utils import get_column_letter
+
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for row in rows:
+        sheet.append([xlsx_value(v) for v in row])
+    workbook.save(fileobj)
