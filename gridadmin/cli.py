@@ -131,10 +131,10 @@ def import_command(model, file, dry_run, username, error_file, locale):
     for line in imports.summary(report, locale):
         click.echo(line)
     for error in report.errors:
-        click.echo(imports.translate(locale, "Row %(row)s", row=error.row)
+        click.echo(imports.translate(locale, imports.N_("Row %(row)s"), row=error.row)
                    + (f" {error.column}" if error.column else "") + f": {error.message}", err=True)
     if report.error_count > len(report.errors):
-        click.echo(imports.translate(locale, "… and %(count)s more errors.",
+        click.echo(imports.translate(locale, imports.N_("… and %(count)s more errors."),
                                      count=report.error_count - len(report.errors)), err=True)
     for name, password in report.passwords:
         click.echo(f"{name}\t{password}")

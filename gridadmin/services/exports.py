@@ -38,8 +38,8 @@ class Formatter:
         self.tz = tz
         self.columns = columns
         self.text = text  # CSV: every value as text
-        self.yes = translate(locale, "Yes")
-        self.no = translate(locale, "No")
+        self.yes = translate(locale, N_("Yes"))
+        self.no = translate(locale, N_("No"))
         self._labels = {c.name: {v: translate(locale, label) for v, label in c.choices}
                         for c in columns if c.kind == CHOICE}
 
@@ -143,7 +143,7 @@ def template(resource, locale, fileobj, lookups=None):
                 lists.cell(row=row, column=list_col, value=value)
             validation = DataValidation(type="list", formula1=f"lists!${list_letter}$1:${list_letter}${len(values)}",
                                         allow_blank=not column.required, showDropDown=False)
-            validation.error = translate(locale, "Not one of: %(values)s.", values="、".join(values[:30]))
+            validation.error = translate(locale, N_("Not one of: %(values)s."), values="、".join(values[:30]))
             validation.showErrorMessage = True
             sheet.add_data_validation(validation)
             validation.add(f"{letter}2:{letter}{TEMPLATE_ROWS}")

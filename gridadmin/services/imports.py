@@ -192,14 +192,17 @@ class Staging:
     def batches(self, size=BATCH):
         """Good rows in write order, a batch never spanning two sort keys (a
         parent and its child are never in one batch)."""
-        cursor = self.conn.execute("SELECT row, sort, data FROM rows WHERE bad = 0 ORDER BY sort, row")
+        cursor = self.conn.execute("SELECT row, sort, data, bad FROM rows ORDER BY sort, row")
         batch, sort = [], None
-        for row, key, data in cursor:
+        for row, key, data, bad in cursor:
             if batch and (key != sort or len(batch) >= size):
                 yield batch
                 batch = []
             sort = key
-            batch.append((row, pickle.loads(data)))
+            values = pickle.loads(data)
+            if bad:
+                values[BAD] = True
+            batch.append((row, values))
         if batch:
             yield batch
 
@@ -343,8 +346,8 @@ class Importer:
             raise CellError(N_("Not one of: %(values)s."), values=labels)
         return found
 
-    def error(self, row, col, message, **params):
-        self.staging.add_error(row, col, message, params)
+    def error(self, _row, _col, _message, **params):
+        self.staging.add_error(_row, _col, _message, params)
 
     # pass 2: check (and write) batch by batch ---------------------------------------
 
@@ -365,6 +368,12 @@ class Importer:
         self._stubs = {}
         creates = []
         for number, values in batch:
+            if values.get(BAD):
+                for name, value in values.items():
+                    problem = refs.get(name, {}).get(value, (None, None))[1] if name != BAD else None
+                    if problem:
+                        self.error(number, self._col(name), problem, value=value)
+                continue
             obj = existing.get(number)
             if obj == "ambiguous":
                 self.error(number, self._col(resource.key[0]),
@@ -533,10 +542,12 @@ class Importer:
                 value = getattr(obj, key[0])
                 stored[value] = "ambiguous" if value in stored else obj
             for number, values in batch:
-                if values.get(key[0]) is not None:
+                if values.get(key[0]) is not None and not values.get(BAD):
                     found[number] = stored.get(values[key[0]])
             return found
         for number, values in batch:
+            if values.get(BAD):
+                continue
             clause = None
             for name in key:
                 value = values.get(name)
@@ -580,6 +591,7 @@ class Importer:
             _compute_paths(model)
             ctx.created.setdefault(name, []).extend(new_ids)
             return
+        ids = ctx.created.setdefault(name, [])  # first: undo deletes in the reverse order
         for number, obj, values in creates:
             try:
                 with db.atomic():
@@ -587,13 +599,14 @@ class Importer:
             except RuleError as error:
                 self.error(number, self._col(error.field), error.message, **error.params)
                 continue
-            ctx.created.setdefault(name, []).append(obj.id)
+            ids.append(obj.id)
 
     address = None
     username = None
 
 
 _IN_FILE = object()
+BAD = "__bad__"  # a row with errors already: only its references are still checked
 
 
 def _insert_many(model, objs):
@@ -717,7 +730,7 @@ def _prepare(resource, importer):
     if resource.name != "user":
         return {}
     names = [values["username"] for batch in importer.staging.batches() for _n, values in batch
-             if values.get("username")]
+             if values.get("username") and not values.get(BAD)]
     taken = set()
     for chunk in chunked(names, 500):
         taken.update(u for (u,) in User.select(User.username).where(User.username.in_(chunk)).tuples())
@@ -755,11 +768,11 @@ def write_error_file(importer, path, kind, target):
     red = PatternFill("solid", fgColor="FFC7CE")
     bold = Font(bold=True, color="9C0006")
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(translate(importer.locale, "Errors")[:31])
+    sheet = workbook.create_sheet(translate(importer.locale, N_("Errors"))[:31])
     errors = {}
     for row, col, message, params in importer.staging.errors():
         errors.setdefault(row, []).append((col, translate(importer.locale, message, **params)))
-    title = translate(importer.locale, "Errors")
+    title = translate(importer.locale, N_("Errors"))
     for number, cells in enumerate(spreadsheets.read_rows(path, kind), start=1):
         row_errors = errors.get(number, [])
         by_col = {}
@@ -813,13 +826,13 @@ def summary(report, locale):
     """The preview's or import's outcome as lines of text (the CLI prints them)."""
     verb = N_("Preview of %(file)s") if report.dry_run else N_("Import of %(file)s")
     lines = [translate(locale, verb, file=report.file_name)]
-    lines.append(translate(locale, "%(created)s to create, %(updated)s to update, %(unchanged)s unchanged.",
+    lines.append(translate(locale, N_("%(created)s to create, %(updated)s to update, %(unchanged)s unchanged."),
                            created=report.created, updated=report.updated, unchanged=report.unchanged)
                  if report.dry_run or not report.ok else
-                 translate(locale, "Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.",
+                 translate(locale, N_("Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged."),
                            created=report.created, updated=report.updated, unchanged=report.unchanged))
     if report.error_count:
-        lines.append(translate(locale, "%(count)s errors: nothing was written.", count=report.error_count))
+        lines.append(translate(locale, N_("%(count)s errors: nothing was written."), count=report.error_count))
     elif not report.changes:
         lines.append(translate(locale, NOTHING_TO_CHANGE))
     return lines

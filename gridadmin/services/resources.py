@@ -91,6 +91,9 @@ CATEGORY_REF = Ref(Category, ("code", "name"), "name", small=True)
 SOURCE_REF = Ref(Source, ("code", "name"), "name", small=True)
 DEPARTMENT_REF = Ref(Department, ("code", "name"), "name", small=True)
 
+PERSON_HEADER = N_("Full name")
+PERSON_NAME = ("Name", "名称", "名稱", "full_name")  # what else people's sheets call the name column
+MOBILE_ALIASES = ("手机", "手机号码", "手機", "手機號", "联系电话", "聯繫電話")
 GRID_NOTE = N_("A grid's code, or its name when that name is unique.")
 MOBILE_NOTE = N_("11 digits, starting with 1.")
 DATE_NOTE = N_("A date: 2026-03-01.")
@@ -228,8 +231,12 @@ class Resource:
             current = obj.__data__.get(name)
             return current == (value.id if value is not None else None)
         current = getattr(obj, name)
-        if column.kind == DECIMAL and current is not None and value is not None:
+        if current is None or value is None:
+            return current == value
+        if column.kind == DECIMAL:
             return Decimal(str(current)) == Decimal(str(value))
+        if column.kind == DATETIME:  # files carry whole seconds
+            return current.replace(microsecond=0) == value.replace(microsecond=0)
         return current == value
 
     def assign(self, obj, name, value):
@@ -303,9 +310,9 @@ class GridResource(Resource):
 class WorkerResource(Resource):
     name, model, title = "worker", Worker, N_("Grid workers")
     columns = (
-        Column("name", N_("Name"), required=True, max_length=32, example="张伟"),
+        Column("name", PERSON_HEADER, required=True, max_length=32, example="张伟", aliases=PERSON_NAME),
         Column("gender", N_("Gender"), CHOICE, required=True, choices=Worker.gender.choices, example="M"),
-        Column("mobile", N_("Mobile"), MOBILE, required=True, example="13800138000", note=MOBILE_NOTE),
+        Column("mobile", N_("Mobile"), MOBILE, required=True, aliases=MOBILE_ALIASES, example="13800138000", note=MOBILE_NOTE),
         Column("grid", N_("Grid"), REF, required=True, ref=GRID_REF, example="320102001001G1", note=GRID_NOTE),
         Column("post", N_("Post"), CHOICE, choices=Worker.post.choices, example="full"),
         Column("employment", N_("Employment"), CHOICE, choices=Worker.employment.choices, example="full_time"),
@@ -351,9 +358,9 @@ class PartyOrgResource(Resource):
 class PartyMemberResource(Resource):
     name, model, title = "partymember", PartyMember, N_("Party members")
     columns = (
-        Column("name", N_("Name"), required=True, max_length=32, example="王芳"),
+        Column("name", PERSON_HEADER, required=True, max_length=32, example="王芳", aliases=PERSON_NAME),
         Column("gender", N_("Gender"), CHOICE, choices=PartyMember.gender.choices, example="F"),
-        Column("mobile", N_("Mobile"), MOBILE, required=True, example="13900139000", note=MOBILE_NOTE),
+        Column("mobile", N_("Mobile"), MOBILE, required=True, aliases=MOBILE_ALIASES, example="13900139000", note=MOBILE_NOTE),
         Column("org", N_("Party organisation"), REF, required=True, ref=ORG_REF, example="新街口社区第一网格党支部"),
         Column("joined_party_on", N_("Joined the party"), DATE, example=date(2008, 7, 1), note=DATE_NOTE),
         Column("in_service", N_("In-service member registered"), BOOL, example=False),
@@ -384,9 +391,9 @@ class VolunteerTeamResource(Resource):
 class VolunteerResource(Resource):
     name, model, title = "volunteer", Volunteer, N_("Volunteers")
     columns = (
-        Column("name", N_("Name"), required=True, max_length=32, example="陈静"),
-        Column("mobile", N_("Mobile"), MOBILE, required=True, example="13600136000", note=MOBILE_NOTE),
-        Column("team", N_("Team"), REF, required=True, ref=TEAM_REF, example="邻里守望志愿服务队"),
+        Column("name", PERSON_HEADER, required=True, max_length=32, example="陈静", aliases=PERSON_NAME),
+        Column("mobile", N_("Mobile"), MOBILE, required=True, aliases=MOBILE_ALIASES, example="13600136000", note=MOBILE_NOTE),
+        Column("team", N_("Team"), REF, required=True, ref=TEAM_REF, aliases=("服务队", "服務隊"), example="邻里守望志愿服务队"),
         Column("grid", N_("Grid"), REF, ref=GRID_REF, example="320102001001G1", note=GRID_NOTE),
     )
     key = ("mobile",)
@@ -501,8 +508,8 @@ class TicketResource(Resource):
                note=N_("Empty: the next number of the day the ticket was created.")),
         Column("title", N_("Title"), required=True, max_length=128, example="楼道堆放杂物"),
         Column("description", N_("Description"), example="3栋2单元楼道堆放纸箱，存在消防隐患"),
-        Column("category", N_("Category"), REF, required=True, ref=CATEGORY_REF, example="消防安全"),
-        Column("source", N_("Source"), REF, required=True, ref=SOURCE_REF, example="网格员巡查"),
+        Column("category", N_("Category"), REF, required=True, ref=CATEGORY_REF, aliases=("类别", "類別", "事件类型"), example="消防安全"),
+        Column("source", N_("Source"), REF, required=True, ref=SOURCE_REF, aliases=("来源", "來源"), example="网格员巡查"),
         Column("grid", N_("Grid"), REF, required=True, ref=GRID_REF, example="320102001001G1", note=GRID_NOTE),
         Column("place", N_("Place"), max_length=128, example="3栋2单元"),
         Column("reporter", N_("Reporter"), REF, ref=WORKER_REF, example="13800138000",

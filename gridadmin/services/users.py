@@ -6,6 +6,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from ..models import Department, Grid, User, VolunteerTeam, db
+from ..models.base import N_
 from ..models.user import ROLES
 from . import audit, sessions
 from .errors import RuleError
@@ -75,9 +76,9 @@ def check_binding(user):
             setattr(user, name, None)
     if needed and getattr(user, f"{needed}_id") is None:
         messages = {
-            "grid": "This role must be bound to a grid node.",
-            "department": "This role must be bound to a department.",
-            "team": "This role must be bound to a volunteer team.",
+            "grid": N_("This role must be bound to a grid node."),
+            "department": N_("This role must be bound to a department."),
+            "team": N_("This role must be bound to a volunteer team."),
         }
         raise RuleError(messages[needed], field=needed)
     if user.role != "worker":

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..services import permissions
-from . import photos
+from . import photos, setup
 from .i18n import TRANSLATIONS
 from .views.calendar import CalendarBulkLink, CalendarDayView
 from .views.grid import GridView, WorkerView
@@ -78,5 +78,6 @@ def init_app(app):
     admin.add_view(ImportLogView(category=system))
     admin.add_view(PermissionMatrixView(name=_l("Permissions"), endpoint="permissions", category=system))
     admin.add_view(AccountView(name=_l("Change password"), endpoint="account", url="account"))
+    setup.init_app(app, admin)  # the getting-started checklist's demo button (no menu entry)
     photos.init_app(app, admin)  # photo images (no menu entry) and the too-large-upload answer
     return admin

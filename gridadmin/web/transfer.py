@@ -135,7 +135,8 @@ class TransferMixin:
         target = tempfile.TemporaryFile()
         exports.template(resource, _locale(), target, lookups=exports.lookup_values(resource))
         target.seek(0)
-        name = f"{imports.translate(_locale(), resource.title)}-{gettext('import template')}.xlsx"
+        suffix = gettext("import template")
+        name = f"{imports.translate(_locale(), resource.title)}-{suffix}.xlsx"
         return send_file(target, mimetype=spreadsheets.XLSX_MIMETYPE, as_attachment=True, download_name=name)
 
     @expose("/import/errors/")
@@ -146,8 +147,9 @@ class TransferMixin:
         if not os.path.exists(path):
             abort(404)
         base = os.path.splitext(state["file_name"])[0] or "import"
+        suffix = gettext("errors")
         return send_file(path, mimetype=spreadsheets.XLSX_MIMETYPE, as_attachment=True,
-                         download_name=f"{base}-{gettext('errors')}.xlsx")
+                         download_name=f"{base}-{suffix}.xlsx")
 
     # --- export: .csv and .xlsx, scoped and filtered like the list ----------
 
