@@ -112,12 +112,14 @@ class TransferMixin:
         token = request.form.get("token", "")
         folder, state = self._state(token)
         path = os.path.join(folder, f"upload.{state['kind']}")
+        if not os.path.exists(path):
+            abort(404)
         report = imports.run(resource, path, user=current_user._get_current_object(), file_name=state["file_name"],
                              tz=current_app.config["TIMEZONE"], locale=_locale(), dry_run=False,
                              expected_versions={int(k): v for k, v in state["versions"].items()},
                              error_file=os.path.join(folder, "errors.xlsx"), address=client_address())
         if report.ok:
-            os.remove(path)
+            shutil.rmtree(folder, ignore_errors=True)  # done: the upload is not kept
             if report.changes:
                 flash(gettext("Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.",
                               created=report.created, updated=report.updated, unchanged=report.unchanged), "success")
