@@ -139,6 +139,7 @@ def test_web_import_upload_preview_confirm_and_error_file(page, tmp_path):
     assert page.locator("#confirm-form").count() == 0
     with page.expect_download() as download:
         page.click("#error-file-link")
-    sheet = load_workbook(download.value.path()).active
+    with open(download.value.path(), "rb") as fh:
+        sheet = load_workbook(fh).active
     assert sheet["B3"].comment.text == "必填。" and sheet["D3"].value == "B: 必填。"
     assert not Grid.select().where(Grid.code == "320106001001003").exists()
