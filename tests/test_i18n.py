@@ -262,11 +262,11 @@ def crawl(app, browser, records):
     pages.append(("import", client.get("/admin/worker/import/")))
     upload = io.BytesIO("姓名,性别,手机号,网格,未知\n张三,男,123,不存在,1\n".encode())
     pages.append(("POST import", client.post("/admin/worker/import/", data={
-        "csrf_token": browser.token("/admin/worker/import/"), "file": (upload, "workers.csv")},
+        "csrf_token": browser.token("/admin/worker/import/"), "file": (upload, "网格员.csv")},
         content_type="multipart/form-data")))
     upload = io.BytesIO("姓名,性别,手机号,网格\n张三,男,12345,不存在\n".encode())
     pages.append(("POST import rows", client.post("/admin/worker/import/", data={
-        "csrf_token": browser.token("/admin/worker/import/"), "file": (upload, "workers.csv")},
+        "csrf_token": browser.token("/admin/worker/import/"), "file": (upload, "网格员.csv")},
         content_type="multipart/form-data")))
     pages.append(("POST /admin/account/", browser.post_form("/admin/account/", {
         "current_password": "wrong", "new_password": "short", "confirm": "other"})))

@@ -446,6 +446,18 @@ def test_exports_neutralise_formulas(world, tmp_path):
     assert run("worker", path).unchanged == 1  # read back as it was
 
 
+def test_xlsx_exports_neutralise_formulas_too(world, tmp_path):
+    Worker.update(name="@SUM(1+1)").where(Worker.id == world["worker"].id).execute()
+    resource = resources.get("worker")
+    admin = User.get(User.username == "admin")
+    out = exports.write("xlsx", exports.rows(resource, exports.records(resource, admin), ZH, "Asia/Shanghai"))
+    path = tmp_path / "w.xlsx"
+    path.write_bytes(out.read())
+    sheet = load_workbook(path).active
+    assert sheet["A2"].value == "'@SUM(1+1)" and sheet["A2"].data_type == "s"
+    assert run("worker", path).unchanged == 1
+
+
 def test_safe_cell():
     for text in ("=1+2", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"):
         assert spreadsheets.safe_cell(text) == "'" + text

@@ -294,18 +294,22 @@ class BaseModelView(TransferMixin, ModelView):
         self.decorate_rows(rows)
         return rows
 
-    def _batches(self, query, columns, size=500):
-        offset = 0
-        limit = query._limit
-        while True:
-            take = size if limit is None else min(size, limit - offset)
-            if take <= 0:
-                return
-            rows = self._page(query.limit(take).offset((query._offset or 0) + offset), columns)
-            yield from rows
-            if len(rows) < take:
-                return
-            offset += take
+    def _batches(self, query, columns, size=1000):
+        """The query's rows streamed from one cursor (an export: never all in
+        memory), with related rows loaded and computed columns attached a
+        batch at a time."""
+        batch = []
+        for obj in query.iterator():
+            batch.append(obj)
+            if len(batch) >= size:
+                self.load_related(batch, columns)
+                self.decorate_rows(batch)
+                yield from batch
+                batch = []
+        if batch:
+            self.load_related(batch, columns)
+            self.decorate_rows(batch)
+            yield from batch
 
     def load_related(self, rows, columns=None):
         """One query per foreign key shown, instead of one a row."""

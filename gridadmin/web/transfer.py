@@ -179,6 +179,14 @@ class TransferMixin:
         target = exports.write(spreadsheets.XLSX, table, title=title)
         return send_file(target, mimetype=spreadsheets.XLSX_MIMETYPE, as_attachment=True, download_name=name)
 
+    def _export_data(self):
+        """The list's rows as the list finds them (scope, filters, search,
+        sort), streamed in batches instead of loaded at once."""
+        args = self._get_list_extra_args()
+        sort = self._get_column_by_idx(args.sort)
+        return self.get_list(0, sort[0] if sort is not None else None, args.sort_desc, args.search, args.filters,
+                             execute=False, page_size=self.export_max_rows)
+
     def _plain_rows(self, objs, text):
         """A list without a resource (logs, ledgers): its export columns as
         the list's export formatters show them."""
