@@ -69,11 +69,11 @@ def phase(database, path, dry_run):
     app = create_app({"DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "bench", "TESTING": True})
     with app.app_context():
         db.connect(reuse_if_open=True)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = imports.run(resources.get("grid"), path, dry_run=dry_run)
-        seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mb": peak, "created": report.created, "updated": report.updated,
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    peak = peak_rss_mb()
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak, "created": report.created, "updated": report.updated,
                       "unchanged": report.unchanged, "errors": report.error_count,
                       "first_errors": [str(e) for e in report.errors[:5]]}))
 
@@ -85,6 +85,19 @@ def child(database, path, dry_run):
         sys.stderr.write(out.stderr)
         raise SystemExit(out.returncode)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def peak_rss_mb():
+    """This process's peak resident memory: Linux's VmHWM (ru_maxrss would
+    count the parent's peak too, kept across fork and exec)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main():
@@ -116,10 +129,10 @@ def main():
         dbmod.upgrade()
         db.close()
         failed = False
-        print(f"{'phase':<10} {'seconds':>8} {'peak MB':>8} {'created':>9} {'updated':>8} {'unchanged':>9}")
+        print(f"{'phase':<10} {'seconds':>8} {'CPU s':>6} {'peak MB':>8} {'created':>9} {'updated':>8} {'unchanged':>9}")
         for name, dry_run in (("preview", True), ("import", False), ("re-import", False)):
             result = child(database, path, dry_run)
-            print(f"{name:<10} {result['seconds']:8.1f} {result['peak_mb']:8.0f} {result['created']:9,} "
+            print(f"{name:<10} {result['seconds']:8.1f} {result['cpu']:6.1f} {result['peak_mb']:8.0f} {result['created']:9,} "
                   f"{result['updated']:8,} {result['unchanged']:9,}")
             if result["errors"]:
                 print(f"  {result['errors']} errors: {result['first_errors']}")

@@ -170,7 +170,7 @@ def export_command(model, file, username, locale):
     from flask import current_app
 
     from .models import db
-    from .services import audit, exports, imports, permissions, spreadsheets
+    from .services import audit, exports, imports, permissions, scope, spreadsheets
 
     resource = _resource(model)
     kind = spreadsheets.kind_of(file)
@@ -180,8 +180,10 @@ def export_command(model, file, username, locale):
     if user is not None and not permissions.allowed(user, resource.name, permissions.EXPORT):
         raise click.ClickException(f"{username} may not export {resource.name}")
     allowed = permissions.visible_columns(user, resource.name) if user is not None else None
-    table = exports.rows(resource, exports.records(resource, user or imports.SYSTEM), locale,
-                         current_app.config["TIMEZONE"], allowed=allowed, text=kind == spreadsheets.CSV)
+    model = resource.model
+    query = scope.visible(model, user or imports.SYSTEM).order_by(model.id)
+    table = exports.query_rows(resource, query, locale, current_app.config["TIMEZONE"], allowed=allowed,
+                               text=kind == spreadsheets.CSV)
     out = exports.write(kind, table, title=imports.translate(locale, resource.title))
     with open(file, "wb") as fh:
         if kind == spreadsheets.CSV:

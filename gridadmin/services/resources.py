@@ -199,6 +199,7 @@ class Resource:
     bulk = False  # creates may be inserted many rows at a time
     admin_only = False
     key_optional = False  # rows without a key are created (tickets get the next number)
+    plain_export = True  # every column is a stored field (exports read plain rows)
 
     def column(self, name):
         by_name = self.__dict__.get("_by_name")
@@ -430,6 +431,7 @@ class MeetingResource(Resource):
     read again adds the topics it does not have yet."""
 
     name, model, title = "meeting", Meeting, N_("Deliberation meetings")
+    plain_export = False  # its items come from another table
     columns = (
         Column("title", N_("Title"), required=True, max_length=128, example="三月居民议事会"),
         Column("held_at", N_("Held at"), DATETIME, required=True, example=datetime(2026, 3, 5, 14, 30),

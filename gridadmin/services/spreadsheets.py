@@ -165,7 +165,7 @@ class CsvWriter:
         self._started = False
 
     def row(self, values):
-        self._writer.writerow(["" if v is None else safe_cell(v) for v in values])
+        self._writer.writerow([safe_cell(v) for v in values])  # None is written empty
         text = self._buffer.getvalue()
         self._buffer.seek(0)
         self._buffer.truncate()

@@ -256,7 +256,8 @@ class BaseModelView(TransferMixin, ModelView):
             args.sort = None
         return args
 
-    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+    def list_query(self, page, sort_column, sort_desc, search, filters, page_size=None):
+        """(count or None, the query) of a list page: scope, filters, search, sort."""
         # A filter on a column the role may not see would reveal it: ignore it.
         filters = [f for f in filters or () if self._filter_allowed(self._filters[f[0]])]
         count, query = super().get_list(page, sort_column, sort_desc, None, filters,
@@ -265,6 +266,10 @@ class BaseModelView(TransferMixin, ModelView):
             query = self._search(query, search)
             if count is not None:
                 count = query.order_by().limit(None).offset(None).count()
+        return count, query
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        count, query = self.list_query(page, sort_column, sort_desc, search, filters, page_size=page_size)
         if not execute:  # export: stream in batches, related rows loaded per batch
             return count, self._batches(query, self._export_columns)
         return count, self._page(query, self._list_columns)

@@ -162,14 +162,14 @@ class TransferMixin:
         with db.atomic():
             audit.record("export", user=current_user._get_current_object(), address=client_address(),
                          changes={"view": [None, self.endpoint], "format": [None, export_type]})
-        _count, objs = self._export_data()
         resource = self.resource
         title = str(self.name)
         if resource is not None:
             allowed = permissions.visible_columns(current_user, self.endpoint)
-            table = exports.rows(resource, exports.batched(resource, objs), _locale(), current_app.config["TIMEZONE"],
-                                 allowed=allowed, text=export_type == "csv")
+            table = exports.query_rows(resource, self._export_query(), _locale(), current_app.config["TIMEZONE"],
+                                       allowed=allowed, text=export_type == "csv")
         else:
+            _count, objs = self._export_data()
             table = self._plain_rows(objs, text=export_type == "csv")
         name = f"{title}-{time.strftime('%Y%m%d-%H%M%S')}.{export_type}"
         if export_type == "csv":
@@ -178,6 +178,14 @@ class TransferMixin:
                 "Content-Disposition": _disposition(name)})
         target = exports.write(spreadsheets.XLSX, table, title=title)
         return send_file(target, mimetype=spreadsheets.XLSX_MIMETYPE, as_attachment=True, download_name=name)
+
+    def _export_query(self):
+        """The list's query as the list finds its rows (scope, filters,
+        search, sort), without its paging."""
+        args = self._get_list_extra_args()
+        sort = self._get_column_by_idx(args.sort)
+        return self.list_query(0, sort[0] if sort is not None else None, args.sort_desc, args.search, args.filters,
+                               page_size=self.export_max_rows)[1]
 
     def _export_data(self):
         """The list's rows as the list finds them (scope, filters, search,
