@@ -223,6 +223,25 @@ def test_every_error_kind_with_row_and_column_in_chinese(world, tmp_path):
     assert report.error_count == 8 and Grid.select().count() == 8
 
 
+def test_a_unique_value_taken_by_another_record(world, tmp_path):
+    path = write_csv(tmp_path / "c.csv", [["编码", "名称"], ["XFAQ", "民生服务"], ["NEW1", "矛盾纠纷"]])
+    assert messages(run("category", path)) == [(2, "B (名称)", "“民生服务”已被使用。"),
+                                               (3, "B (名称)", "“矛盾纠纷”已被使用。")]
+
+
+def test_file_level_errors(world, tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert messages(run("grid", empty)) == [(1, None, "文件为空：第一行应为列标题。")]
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a workbook")
+    assert messages(run("grid", broken)) == [(1, None, "该文件不是可读取的 Excel（.xlsx）工作簿。")]
+    missing = write_csv(tmp_path / "m.csv", [["名称"], ["第九网格"]])
+    assert messages(run("grid", missing)) == [(1, None, "缺少必填列“编码”。")]
+    stray = write_csv(tmp_path / "s.csv", [["编码", "", "名称"], ["320102001001G9", "多余", "第九网格"]])
+    assert messages(run("grid", stray)) == [(2, "B", "有数据的列没有列标题。")]
+
+
 def test_error_file_marks_the_bad_cells(world, tmp_path):
     path = write_csv(tmp_path / "workers.csv", [
         ["姓名", "性别", "手机号", "网格"],

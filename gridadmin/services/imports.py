@@ -25,11 +25,12 @@ import secrets
 import sqlite3
 import tempfile
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import lru_cache
 from types import SimpleNamespace
 
 from babel.support import Translations
-from peewee import CharField, ForeignKeyField, IntegerField, chunked
+from peewee import CharField, ForeignKeyField, IntegerField, IntegrityError, chunked
 
 from ..models import ImportLog, User, db, utcnow
 from ..models.base import N_, StaleRecord
@@ -49,6 +50,7 @@ SHOWN_ERRORS = 500  # errors listed in a report; the error file has them all
 SYSTEM = SimpleNamespace(id=None, role="admin", username="(cli)", grid_id=None, department_id=None, team_id=None)
 
 NOTHING_TO_CHANGE = N_("Nothing to change: every row matches the records as they are.")
+CONFLICT = N_("The record conflicts with existing records and was not saved.")
 
 
 # --- the user's language, outside a request ----------------------------------------
@@ -233,17 +235,23 @@ def _key_text(values):
     return json.dumps([str(v) for v in values], ensure_ascii=False)
 
 
-def _select_in(model, clause_fields, values):
+def _select_in(model, clause_fields, values, fields=None):
     """``model`` rows whose ``clause_fields`` (any of them) hold one of
-    ``values``: plain SQL, since building a long IN list through the query
-    builder costs more than running it."""
+    ``values``, with only ``fields`` loaded when given (besides the id): plain
+    SQL, since building a long IN list through the query builder costs more
+    than running it."""
     values = list(values)
     found = []
     table = model._meta.table_name
+    if fields:
+        names = ["id", *(f for f in fields if f != "id")]
+        columns = ", ".join(f'"{model._meta.fields[f].column_name}"' for f in names)
+    else:
+        columns = "*"
     for chunk in chunked(values, 500):
         marks = ", ".join([db.obj.param] * len(chunk))
         where = " OR ".join(f'"{getattr(model, f).column_name}" IN ({marks})' for f in clause_fields)
-        found.extend(model.raw(f'SELECT * FROM "{table}" WHERE {where}', *(list(chunk) * len(clause_fields))))
+        found.extend(model.raw(f'SELECT {columns} FROM "{table}" WHERE {where}', *(list(chunk) * len(clause_fields))))
     return found
 
 
@@ -260,7 +268,6 @@ class Importer:
         self.staging = Staging()
         self.columns = {}  # file column index -> Column
         self.headers = {}  # column name -> (index, header as typed)
-        self.report = None
 
     # pass 1: read and parse every row into staging (no database) ---------------
 
@@ -298,12 +305,11 @@ class Importer:
             if not any(c is not None for c in cells):
                 continue  # a blank row
             values, bad = {}, False
-            if len(cells) > len(header):
-                extra = next(i for i in range(len(header), len(cells)) if cells[i] is not None) \
-                    if any(c is not None for c in cells[len(header):]) else None
-                if extra is not None:
-                    self.error(number, extra, N_("A value in a column without a header."))
-                    bad = True
+            # Every headed column is known by now: a value elsewhere has no header.
+            stray = next((i for i, c in enumerate(cells) if c is not None and i not in self.columns), None)
+            if stray is not None:
+                self.error(number, stray, N_("A value in a column without a header."))
+                bad = True
             for index, column in self.columns.items():
                 raw = cells[index] if index < len(cells) else None
                 try:
@@ -493,7 +499,7 @@ class Importer:
                 continue
             ref = column.ref
             rel = ref.model
-            candidates = _select_in(rel, ref.by, typed)
+            candidates = _select_in(rel, ref.by, typed, ref.fields)
             visible = scope.condition(rel, self.user)
             if visible is None or not candidates:
                 seen = {c.id for c in candidates}
@@ -538,7 +544,7 @@ class Importer:
         if len(key) == 1 and resource.column(key[0]).kind != REF:
             typed = [values.get(key[0]) for _n, values in batch if values.get(key[0]) is not None]
             stored = {}
-            for obj in _select_in(model, key, typed):
+            for obj in _select_in(model, key, typed, resource.loaded_fields):
                 value = getattr(obj, key[0])
                 stored[value] = "ambiguous" if value in stored else obj
             for number, values in batch:
@@ -572,7 +578,11 @@ class Importer:
     def _update(self, number, obj, values, ctx, read):
         before = audit.snapshot(SimpleNamespace(__data__=read))
         try:
-            self.resource.update(obj, values, ctx)
+            with db.atomic():
+                self.resource.update(obj, values, ctx)
+        except IntegrityError:
+            self.error(number, None, CONFLICT)
+            return
         except RuleError as error:
             self.error(number, self._col(error.field), error.message, **error.params)
             return
@@ -596,6 +606,9 @@ class Importer:
             try:
                 with db.atomic():
                     resource.create(obj, values, ctx)
+            except IntegrityError:
+                self.error(number, None, CONFLICT)
+                continue
             except RuleError as error:
                 self.error(number, self._col(error.field), error.message, **error.params)
                 continue
@@ -700,6 +713,9 @@ def run(resource, path, *, user=None, file_name=None, tz="Asia/Shanghai", today=
                             report.log = _log(resource, importer, counts, ctx)
                 except _Abort:
                     pass
+                except IntegrityError:  # a bulk insert the database refused: nothing was written
+                    importer.error(1, None, CONFLICT)
+                    counts, versions = {"created": 0, "updated": 0, "unchanged": 0}, {}
                 report.passwords = [(u, p) for u, p in prepared.get("passwords", {}).items()
                                     if report.log is not None and u in prepared.get("created_usernames", ())]
             report.created, report.updated, report.unchanged = counts["created"], counts["updated"], counts["unchanged"]
@@ -759,47 +775,52 @@ def _log(resource, importer, counts, ctx):
 
 def write_error_file(importer, path, kind, target):
     """The user's own rows back as .xlsx: each bad cell red with its message
-    as a comment, and every row's messages in a last column."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Font, PatternFill
+    as a comment, and every row's messages in a last column. Streamed
+    (XlsxWriter's constant-memory mode), like the file it comes from."""
+    import xlsxwriter
 
-    red = PatternFill("solid", fgColor="FFC7CE")
-    bold = Font(bold=True, color="9C0006")
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(translate(importer.locale, N_("Errors"))[:31])
     errors = {}
     for row, col, message, params in importer.staging.errors():
         errors.setdefault(row, []).append((col, translate(importer.locale, message, **params)))
+    workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False,
+                                            "strings_to_numbers": False, "strings_to_urls": False})
     title = translate(importer.locale, N_("Errors"))
+    sheet = workbook.add_worksheet(title[:31])
+    red = workbook.add_format({"bg_color": "#FFC7CE"})
+    bold = workbook.add_format({"bold": True, "font_color": "#9C0006"})
+    when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    day = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    width = max(importer.columns, default=-1) + 1
     for number, cells in enumerate(spreadsheets.read_rows(path, kind), start=1):
-        row_errors = errors.get(number, [])
+        r = number - 1
         by_col = {}
-        for col, message in row_errors:
+        for col, message in errors.get(number, ()):
             by_col.setdefault(col, []).append(message)
-        width = max(len(cells), max((c + 1 for c in by_col if c is not None), default=0))
-        out = []
-        for index in range(width):
-            value = cells[index] if index < len(cells) else None
-            cell = WriteOnlyCell(sheet, value=spreadsheets.xlsx_value(value))
-            if index in by_col:
-                cell.fill = red
-                cell.comment = Comment("\n".join(by_col[index]), "gridadmin")
-            out.append(cell)
-        padding = max(0, len(importer.columns) and max(importer.columns) + 1 - width)
-        out.extend(WriteOnlyCell(sheet, value=None) for _ in range(padding))
         if number == 1:
-            cell = WriteOnlyCell(sheet, value=title)
-            cell.font = bold
-            out.append(cell)
-        elif row_errors:
-            text = "；".join(m if c is None else f"{column_letter(c)}: {m}" for c, m in row_errors)
-            cell = WriteOnlyCell(sheet, value=text)
-            cell.font = bold
-            out.append(cell)
-        sheet.append(out)
-    workbook.save(target)
+            width = max(width, len(cells))  # the messages' column: right of the headers
+        last = max(width, len(cells), *(c + 1 for c in by_col if c is not None))
+        for c in range(last):
+            value = cells[c] if c < len(cells) else None
+            fmt = red if c in by_col else None
+            if value is None:
+                if fmt is not None:
+                    sheet.write_blank(r, c, None, fmt)
+            elif isinstance(value, datetime):
+                sheet.write_datetime(r, c, value, when)
+            elif isinstance(value, date):
+                sheet.write_datetime(r, c, value, day)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                sheet.write_number(r, c, value, fmt)
+            else:
+                sheet.write_string(r, c, spreadsheets.xlsx_value(str(value)), fmt)
+            if c in by_col:
+                sheet.write_comment(r, c, "\n".join(by_col[c]), {"author": "gridadmin"})
+        if number == 1:
+            sheet.write_string(r, last, title, bold)
+        elif number in errors:
+            text = "；".join(m if c is None else f"{column_letter(c)}: {m}" for c, m in errors[number])
+            sheet.write_string(r, last, text, bold)
+    workbook.close()
 
 
 # --- who may import --------------------------------------------------------------

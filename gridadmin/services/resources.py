@@ -65,6 +65,7 @@ class Ref:
     by: tuple
     show: str
     small: bool = False
+    fields: tuple | None = None  # what the rules read of a referenced row (None: all of it)
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class Column:
     max_length: int | None = None
 
 
-GRID_REF = Ref(Grid, ("code", "name"), "code")
+GRID_REF = Ref(Grid, ("code", "name"), "code", fields=("code", "name", "level", "parent", "path", "depth"))
 WORKER_REF = Ref(Worker, ("mobile", "name"), "mobile")
 TEAM_REF = Ref(VolunteerTeam, ("name",), "name")
 ORG_REF = Ref(PartyOrg, ("name",), "name")
@@ -200,6 +201,7 @@ class Resource:
     admin_only = False
     key_optional = False  # rows without a key are created (tickets get the next number)
     plain_export = True  # every column is a stored field (exports read plain rows)
+    loaded_fields = None  # what an import reads of a stored record it matches (None: all of it)
 
     def column(self, name):
         by_name = self.__dict__.get("_by_name")
@@ -222,7 +224,8 @@ class Resource:
 
     def update(self, obj, values, ctx):
         """A versioned save of the changed fields (StaleRecord if someone
-        saved in between)."""
+        saved in between), unique values checked first like the forms'."""
+        records.check_unique(obj)
         obj.save()
 
     def compare(self, obj, name, value):
@@ -284,6 +287,8 @@ class GridResource(Resource):
     tree_parent = "parent"
     scope_refs = ("parent",)
     bulk = True
+    loaded_fields = ("version", "code", "name", "parent", "level", "kind", "area_type", "households", "population",
+                     "area", "online_group_name", "online_group_members", "active", "path", "depth")
 
     def sort_key(self, values):
         return len(values.get("code") or "")
@@ -474,7 +479,7 @@ class MeetingResource(Resource):
         self._add_items(obj, values, ctx)
 
     def update(self, obj, values, ctx):
-        obj.save()
+        super().update(obj, values, ctx)
         self._add_items(obj, values, ctx)
 
     def export_value(self, obj, column):
@@ -623,8 +628,15 @@ class UserResource(Resource):
         users.check_binding(obj)
 
     def create(self, obj, values, ctx):
-        obj.password_hash = ctx.prepared["password_hashes"][obj.username]
+        hashed = ctx.prepared.get("password_hashes", {}).get(obj.username)
+        if hashed is None:  # taken between the preview and the transaction: refused, not passwordless
+            raise RuleError(N_("The username “%(name)s” is taken."), field="username", name=obj.username)
+        obj.password_hash = hashed
         records.save(obj, True)
+
+    def update(self, obj, values, ctx):
+        super().update(obj, values, ctx)
+        users.after_admin_save(obj, False)  # a deactivated account's logins end
 
 
 RESOURCES = {r.name: r for r in (
