@@ -99,8 +99,6 @@ GRID_NOTE = N_("A grid's code, or its name when that name is unique.")
 MOBILE_NOTE = N_("11 digits, starting with 1.")
 DATE_NOTE = N_("A date: 2026-03-01.")
 TIME_NOTE = N_("A local date and time: 2026-03-01 09:30.")
-BOOL_NOTE = N_("是 or 否 (yes or no).")
-CHOICE_NOTE = N_("One of the values in the drop-down.")
 
 
 def parse_cell(column, value, tz):
