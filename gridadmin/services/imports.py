@@ -24,17 +24,18 @@ import pickle
 import secrets
 import sqlite3
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from types import SimpleNamespace
 
 from babel.support import Translations
-from peewee import CharField, ForeignKeyField, IntegerField, IntegrityError, chunked
+from peewee import CharField, ForeignKeyField, IntegerField, IntegrityError, SqliteDatabase, chunked, fn
 
 from ..models import ImportLog, User, db, utcnow
 from ..models.base import N_, StaleRecord
-from . import audit, scope, spreadsheets, users
+from . import audit, scope, spreadsheets, trees, users
 from .errors import InUse, Label, RuleError
 from .resources import CHOICE, REF, CellError, Context, parse_cell
 
@@ -44,6 +45,7 @@ LOCALES = ("zh_Hans_CN", "zh_Hant_TW", "en")
 DEFAULT_LOCALE = "zh_Hans_CN"
 BATCH = 1000
 SHOWN_ERRORS = 500  # errors listed in a report; the error file has them all
+BULK_CACHE_KB = 96 * 1024  # SQLite's page cache while an import writes
 
 # Who imports as no one in particular (the command line without --as): an
 # administrator's rights, logged as the command line.
@@ -238,20 +240,29 @@ def _key_text(values):
 def _select_in(model, clause_fields, values, fields=None):
     """``model`` rows whose ``clause_fields`` (any of them) hold one of
     ``values``, with only ``fields`` loaded when given (besides the id): plain
-    SQL, since building a long IN list through the query builder costs more
-    than running it."""
+    SQL through the cursor, since building a long IN list through the query
+    builder costs more than running it."""
     values = list(values)
     found = []
     table = model._meta.table_name
-    if fields:
-        names = ["id", *(f for f in fields if f != "id")]
-        columns = ", ".join(f'"{model._meta.fields[f].column_name}"' for f in names)
-    else:
-        columns = "*"
+    names = ["id", *(f for f in fields if f != "id")] if fields else [f.name for f in model._meta.sorted_fields]
+    loaded = [model._meta.fields[n] for n in names]
+    columns = ", ".join(f'"{f.column_name}"' for f in loaded)
+    convert = [(i, f.python_value) for i, f in enumerate(loaded) if not isinstance(f, (CharField, IntegerField,
+                                                                                        ForeignKeyField))]
     for chunk in chunked(values, 500):
         marks = ", ".join([db.obj.param] * len(chunk))
         where = " OR ".join(f'"{getattr(model, f).column_name}" IN ({marks})' for f in clause_fields)
-        found.extend(model.raw(f'SELECT {columns} FROM "{table}" WHERE {where}', *(list(chunk) * len(clause_fields))))
+        for row in db.execute_sql(f'SELECT {columns} FROM "{table}" WHERE {where}', list(chunk) * len(clause_fields)):
+            row = list(row)
+            for index, conv in convert:
+                if row[index] is not None:
+                    row[index] = conv(row[index])
+            obj = model.__new__(model)
+            obj.__data__ = dict(zip(names, row, strict=True))
+            obj._dirty = set()
+            obj.__rel__ = {}
+            found.append(obj)
     return found
 
 
@@ -372,6 +383,7 @@ class Importer:
         self._mark_scope([o for o in existing.values() if o is not None and o != "ambiguous"])
         defaults = model._meta.get_default_dict()  # once a batch (its rows share a creation time)
         self._stubs = {}
+        column_of = {c.name: c for c in resource.columns}
         creates = []
         for number, values in batch:
             if values.get(BAD):
@@ -393,7 +405,7 @@ class Importer:
             read = None if is_created else dict(obj.__data__)
             changed, bad = [], False
             for name, value in values.items():
-                column = resource.column(name)
+                column = column_of[name]
                 if column.kind == REF and value is not None:
                     target, problem = refs[name].get(value, (None, None))
                     if problem:
@@ -466,10 +478,13 @@ class Importer:
             obj.in_scope = obj.id in seen
 
     def _new(self, defaults):
-        """A new record with the model's defaults (computed once a batch)."""
-        obj = self.resource.model(__no_default__=True)
-        obj.__data__.update(defaults)
+        """A new record with the model's defaults (computed once a batch):
+        what ``Model()`` makes, without its per-field work."""
+        model = self.resource.model
+        obj = model.__new__(model)
+        obj.__data__ = dict(defaults)
         obj._dirty = set(defaults)
+        obj.__rel__ = {}
         return obj
 
     def _stub(self, typed):
@@ -596,9 +611,21 @@ class Importer:
         resource, model = self.resource, self.resource.model
         name = model.__name__
         if resource.bulk:
-            _insert_many(model, [obj for _number, obj, _values in creates])
-            new_ids = [i for (i,) in model.select(model.id).where(model.path == "").tuples()]
-            _compute_paths(model)
+            objs = [obj for _number, obj, _values in creates]
+            parents = [obj.__rel__.get(resource.tree_parent) for obj in objs]
+            if isinstance(db.obj, SqliteDatabase) and all(p is None or p.id is not None for p in parents):
+                # The transaction holds SQLite's write lock: the next ids are
+                # ours, so each row goes in once, with its path.
+                first = (model.select(fn.MAX(model.id)).scalar() or 0) + 1
+                for offset, (obj, parent) in enumerate(zip(objs, parents, strict=True)):
+                    obj.id = first + offset
+                    obj.path, obj.depth = trees.node_path(parent, obj.id)
+                _insert_many(model, objs, with_ids=True)
+                new_ids = [obj.id for obj in objs]
+            else:  # other databases number rows themselves: paths follow in one statement
+                _insert_many(model, objs)
+                new_ids = [i for (i,) in model.select(model.id).where(model.path == "").tuples()]
+                _compute_paths(model)
             ctx.created.setdefault(name, []).extend(new_ids)
             return
         ids = ctx.created.setdefault(name, [])  # first: undo deletes in the reverse order
@@ -622,33 +649,31 @@ _IN_FILE = object()
 BAD = "__bad__"  # a row with errors already: only its references are still checked
 
 
-def _insert_many(model, objs):
+def _insert_many(model, objs, with_ids=False):
     """New rows in one prepared statement run for the whole batch (the
-    driver's executemany): each value through its field's db_value, the
-    model's defaults for what the row leaves out, version 0 and an empty path
-    that ``_compute_paths`` fills in."""
-    fields = [f for f in model._meta.sorted_fields if not f.primary_key]
-    defaults = model().__data__
-    # Text, numbers and keys go to the driver as they are; the rest (times,
-    # decimals, booleans) through the field.
-    plain = (CharField, IntegerField, ForeignKeyField)
-    convert = [None if isinstance(f, plain) else f.db_value for f in fields]
+    driver's executemany): each value through its field's db_value where
+    the driver needs it, version 0, and (without ids) an empty path that
+    ``_compute_paths`` fills in."""
+    fields = [f for f in model._meta.sorted_fields if with_ids or not f.primary_key]
     names = [f.name for f in fields]
+    # Text, numbers and keys go to the driver as they are; times, decimals
+    # and booleans through their field.
+    plain = (CharField, IntegerField, ForeignKeyField)
+    convert = [(i, f.db_value) for i, f in enumerate(fields) if not isinstance(f, plain)]
     rows = []
     for obj in objs:
         data = obj.__data__
         data["version"] = 0
-        data["path"] = ""
-        row = []
-        for name, conv in zip(names, convert, strict=True):
-            value = data[name] if name in data else defaults.get(name)
-            row.append(value if conv is None or value is None else conv(value))
+        if not with_ids:
+            data["path"] = ""
+        row = [data.get(name) for name in names]
+        for index, conv in convert:
+            if row[index] is not None:
+                row[index] = conv(row[index])
         rows.append(row)
     columns = ", ".join(f'"{f.column_name}"' for f in fields)
     marks = ", ".join([db.obj.param] * len(fields))
-    sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'
-    cursor = db.cursor()
-    cursor.executemany(sql, rows)
+    db.cursor().executemany(f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})', rows)
 
 
 def _compute_paths(model):
@@ -661,6 +686,21 @@ def _compute_paths(model):
         f'|| CAST(id AS VARCHAR(20)) || \'/\', '
         f'depth = COALESCE((SELECT p.depth + 1 FROM "{table}" p WHERE p.id = "{table}".parent_id), 0) '
         f"WHERE path = ''")
+
+
+@contextmanager
+def _bulk_cache():
+    """On SQLite, a bigger page cache while a large import writes (its
+    indexes are updated row by row), back to the usual size after."""
+    if not isinstance(db.obj, SqliteDatabase):
+        yield
+        return
+    old = db.execute_sql("PRAGMA cache_size").fetchone()[0]
+    db.execute_sql(f"PRAGMA cache_size = -{BULK_CACHE_KB}")
+    try:
+        yield
+    finally:
+        db.execute_sql(f"PRAGMA cache_size = {int(old)}")
 
 
 def _ranges(ids):
@@ -705,7 +745,7 @@ def run(resource, path, *, user=None, file_name=None, tz="Asia/Shanghai", today=
             else:
                 prepared = _prepare(resource, importer)
                 try:
-                    with db.atomic():
+                    with _bulk_cache(), db.atomic():
                         counts, versions, ctx = importer.check(True, prepared, expected_versions)
                         if importer.staging.error_count():
                             raise _Abort

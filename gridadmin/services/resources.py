@@ -103,11 +103,15 @@ TIME_NOTE = N_("A local date and time: 2026-03-01 09:30.")
 
 def parse_cell(column, value, tz):
     """A cell's value as the model stores it, or CellError. Empty is None."""
+    kind = column.kind
+    if kind == TEXT and type(value) is str and value:  # the common case, first
+        if column.max_length and len(value) > column.max_length:
+            raise CellError(N_("At most %(n)s characters."), n=column.max_length)
+        return value
     if value is None or (isinstance(value, str) and not value.strip()):
         if column.required:
             raise CellError(N_("Required."))
         return None
-    kind = column.kind
     if kind in (TEXT, MOBILE, REF, CHOICE, LINES):
         text = value.isoformat() if isinstance(value, (date, datetime)) else str(value).strip()
         if kind == LINES:
@@ -292,11 +296,13 @@ class GridResource(Resource):
         return len(values.get("code") or "")
 
     def fill(self, obj, values, ctx):
-        if not obj.level:
-            code = obj.code or ""
-            parent_level = obj.parent.level if obj.parent_id is not None or obj.__rel__.get("parent") else None
-            obj.level = GRID_LEVEL_BY_LENGTH.get(len(code)) or ("micro" if parent_level in ("grid", "micro")
-                                                                else "grid")
+        if not obj.__data__.get("level"):
+            code = obj.__data__.get("code") or ""
+            level = GRID_LEVEL_BY_LENGTH.get(len(code))
+            if level is None:
+                parent = obj.parent if obj.__data__.get("parent") is not None or "parent" in obj.__rel__ else None
+                level = "micro" if parent is not None and parent.level in ("grid", "micro") else "grid"
+            obj.level = level
 
     def check(self, obj, values, ctx):
         # An unchanged level cannot break the rule on the grids below it.
