@@ -852,7 +852,7 @@ def write_error_file(importer, path, kind, target):
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 sheet.write_number(r, c, value, fmt)
             else:
-                sheet.write_string(r, c, spreadsheets.xlsx_value(str(value)), fmt)
+                sheet.write_string(r, c, spreadsheets.safe_cell(str(value)), fmt)
             if c in by_col:
                 sheet.write_comment(r, c, "\n".join(by_col[c]), {"author": "gridadmin"})
         if number == 1:

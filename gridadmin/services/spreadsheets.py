@@ -186,14 +186,6 @@ class CsvWriter:
         return data
 
 
-def xlsx_value(value):
-    """A value for an openpyxl cell: protected text, plain numbers and times."""
-    if isinstance(value, str):
-        # openpyxl refuses control characters other than tab, CR and LF.
-        value = "".join(ch for ch in value if ch >= " " or ch in "\t\r\n")
-    return safe_cell(value)
-
-
 def write_xlsx(rows, fileobj, title="Sheet1", widths=None):
     """Stream ``rows`` (the first one the headers, in bold) into an .xlsx file
     with XlsxWriter in constant-memory mode: each row goes to disk as it is
@@ -211,17 +203,15 @@ def write_xlsx(rows, fileobj, title="Sheet1", widths=None):
     for index, width in enumerate(widths or ()):
         sheet.set_column(index, index, width)
     put_text, put_number, put_time = sheet.write_string, sheet.write_number, sheet.write_datetime
+    # XlsxWriter escapes control characters itself (as _xHHHH_, which readers decode).
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             if value is None:
                 continue
             kind = type(value)
             if kind is str:
-                value = xlsx_value(value)
-                if r == 0:
-                    put_text(r, c, value, bold)
-                else:
-                    put_text(r, c, value, wrap if "\n" in value else None)
+                value = safe_cell(value)
+                put_text(r, c, value, bold if r == 0 else (wrap if "\n" in value else None))
             elif kind is datetime:
                 put_time(r, c, value, when)
             elif kind is date:
@@ -233,5 +223,5 @@ def write_xlsx(rows, fileobj, title="Sheet1", widths=None):
             elif kind is Decimal:
                 put_number(r, c, float(value))
             else:
-                put_text(r, c, xlsx_value(str(value)))
+                put_text(r, c, safe_cell(str(value)))
     workbook.close()
