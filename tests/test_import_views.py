@@ -161,3 +161,23 @@ def world_users(app):
         secretary = User.create(username="sec", password_hash="x", role="secretary", grid=t["community"])
         worker = User.create(username="wk", password_hash="x", role="worker", grid=t["g1"])
         return secretary, worker
+
+
+def test_every_list_exports_both_formats(app, browser):
+    with app.app_context():
+        t = f.tree()
+        f.meeting(t["community"], "三月议事会", items=("楼道堆物", "充电桩"))
+        f.ticket(t["g1"], title="=1+1")
+    from gridadmin.services import permissions
+
+    for view in permissions.VIEWS:
+        if view in ("ranking",) or permissions.EXPORT not in permissions.actions("admin", view):
+            continue
+        for kind in ("csv", "xlsx"):
+            response = browser.get(f"/admin/{view}/export/{kind}/")
+            assert response.status_code == 200, (view, kind)
+    rows = list(load_workbook(io.BytesIO(browser.get("/admin/meeting/export/xlsx/").data)).active.iter_rows(
+        values_only=True))
+    assert rows[1][0] == "三月议事会" and rows[1][-1] == "楼道堆物\n充电桩"
+    text = browser.get("/admin/ticket/export/csv/").data.decode("utf-8-sig")
+    assert ",'=1+1," in text

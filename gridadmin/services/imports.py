@@ -902,7 +902,7 @@ def summary(report, locale):
 # --- the import log: undo ---------------------------------------------------------
 
 def may_undo(log, user):
-    return log.undone_at is None and log.created_ids and (
+    return log.undone_at is None and log.created > 0 and bool(log.created_ids) and (
         user.role == "admin" or (log.user_id is not None and log.user_id == user.id))
 
 

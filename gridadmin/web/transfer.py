@@ -201,7 +201,10 @@ class TransferMixin:
         columns = self._export_columns
         yield [str(label) for _name, label in columns]
         for obj in objs:
-            yield [self.get_export_value(obj, name) for name, _label in columns]
+            # Formatters may give lazy or markup strings: plain text, so every
+            # text cell goes through safe_cell on its way out.
+            yield [v if v is None or isinstance(v, (int, float)) else str(v)
+                   for v in (self.get_export_value(obj, name) for name, _label in columns)]
 
 
 def _disposition(name):
