@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from operator import itemgetter
 from types import SimpleNamespace
 
 from babel.support import Translations
@@ -659,17 +660,25 @@ def _insert_many(model, objs, with_ids=False):
     # Text, numbers and keys go to the driver as they are; times, decimals
     # and booleans through their field.
     plain = (CharField, IntegerField, ForeignKeyField)
-    convert = [(i, f.db_value) for i, f in enumerate(fields) if not isinstance(f, plain)]
+    convert = [(i, f.db_value, {}) for i, f in enumerate(fields) if not isinstance(f, plain)]
+    get = itemgetter(*names)
     rows = []
     for obj in objs:
         data = obj.__data__
         data["version"] = 0
         if not with_ids:
             data["path"] = ""
-        row = [data.get(name) for name in names]
-        for index, conv in convert:
-            if row[index] is not None:
-                row[index] = conv(row[index])
+        for name in names:  # what a row leaves out is NULL, as in an INSERT naming it
+            data.setdefault(name, None)
+        row = list(get(data))
+        for index, conv, seen in convert:
+            value = row[index]
+            if value is not None:
+                # A batch's rows share their defaults (one creation time): each converted once.
+                key = (type(value), value)
+                if key not in seen:
+                    seen[key] = conv(value)
+                row[index] = seen[key]
         rows.append(row)
     columns = ", ".join(f'"{f.column_name}"' for f in fields)
     marks = ", ".join([db.obj.param] * len(fields))

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from peewee import Model
+
 from ..models import (
     Category,
     Department,
@@ -246,7 +248,11 @@ class Resource:
         return current == value
 
     def assign(self, obj, name, value):
-        setattr(obj, name, value)
+        if isinstance(value, Model) or name not in obj._meta.fields:
+            setattr(obj, name, value)  # a related record: its id and the object
+        else:  # what the field's descriptor does, without the call
+            obj.__data__[name] = value
+            obj._dirty.add(name)
 
     def export_value(self, obj, column):
         """The value written into an export cell (before labels and times)."""
