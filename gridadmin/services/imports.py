@@ -44,7 +44,7 @@ TRANSLATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.p
                             "translations")
 LOCALES = ("zh_Hans_CN", "zh_Hant_TW", "en")
 DEFAULT_LOCALE = "zh_Hans_CN"
-BATCH = 1000
+BATCH = 2000
 SHOWN_ERRORS = 500  # errors listed in a report; the error file has them all
 BULK_CACHE_KB = 96 * 1024  # SQLite's page cache while an import writes
 
@@ -515,7 +515,14 @@ class Importer:
                 continue
             ref = column.ref
             rel = ref.model
-            candidates = _select_in(rel, ref.by, typed, ref.fields)
+            # By code first; by name only what no code matched.
+            candidates = _select_in(rel, ref.by[:1], typed, ref.fields)
+            if len(ref.by) > 1:
+                matched = {str(getattr(c, ref.by[0])) for c in candidates}
+                rest = [v for v in typed if v not in matched]
+                if rest:
+                    seen_ids = {c.id for c in candidates}
+                    candidates += [c for c in _select_in(rel, ref.by[1:], rest, ref.fields) if c.id not in seen_ids]
             visible = scope.condition(rel, self.user)
             if visible is None or not candidates:
                 seen = {c.id for c in candidates}
