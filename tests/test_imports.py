@@ -477,6 +477,16 @@ def test_xlsx_exports_neutralise_formulas_too(world, tmp_path):
     assert run("worker", path).unchanged == 1
 
 
+@pytest.mark.parametrize("headers", [["甲", "乙", "丙", "丁"], ["甲", "甲", "丙", "丁"]])  # repeated: pure Python
+def test_xlsx_writer_either_way(tmp_path, headers):
+    path = tmp_path / "x.xlsx"
+    with open(path, "wb") as fh:
+        spreadsheets.write_xlsx([headers, ["=1+1", datetime(2026, 1, 2, 3, 4), 2.5, "a\nb"]], fh, title="表")
+    sheet = load_workbook(path).active
+    assert [c.value for c in sheet[2]] == ["'=1+1", datetime(2026, 1, 2, 3, 4), 2.5, "a\nb"]
+    assert sheet["A1"].font.bold
+
+
 def test_safe_cell():
     for text in ("=1+2", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"):
         assert spreadsheets.safe_cell(text) == "'" + text
