@@ -106,7 +106,7 @@ TIME_NOTE = N_("A local date and time: 2026-03-01 09:30.")
 def parse_cell(column, value, tz):
     """A cell's value as the model stores it, or CellError. Empty is None."""
     kind = column.kind
-    if kind == TEXT and type(value) is str and value:  # the common case, first
+    if (kind == TEXT or kind == REF) and type(value) is str and value:  # the common case, first
         if column.max_length and len(value) > column.max_length:
             raise CellError(N_("At most %(n)s characters."), n=column.max_length)
         return value
