@@ -112,8 +112,131 @@ def import_boundaries_command(path, username, check):
     click.echo(f"{len(matches)} boundaries matched: {summary}" + (" (checked only, nothing written)" if check else ""))
 
 
+# --- import and export ---------------------------------------------------------------
+
+def _resource(name):
+    from .services import resources
+
+    resource = resources.get(name)
+    if resource is None:
+        raise click.BadParameter(f"unknown model {name}; one of: {', '.join(resources.RESOURCES)}")
+    return resource
+
+
+def _acting_user(username, resource=None):
+    """The user named by --as (their role and scope apply), or None: the
+    command line acts with an administrator's rights."""
+    from .models import User
+    from .services import imports
+
+    if not username:
+        return None
+    user = User.get_or_none(User.username == username)
+    if user is None or not user.active:
+        raise click.ClickException(f"no active user named {username}")
+    if resource is not None and not imports.may_import(user, resource):
+        raise click.ClickException(f"{username} may not import {resource.name}")
+    return user
+
+
+LOCALE_OPTION = click.option("--locale", default="zh_Hans_CN", show_default=True,
+                             type=click.Choice(["zh_Hans_CN", "zh_Hant_TW", "en"]),
+                             help="Language of headers and messages.")
+
+
+@click.command("import")
+@with_appcontext
+@click.argument("model")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Preview only: check every row, write nothing.")
+@click.option("--as", "username", help="Import as this user (their scope and rights apply).")
+@click.option("--errors", "error_file", type=click.Path(dir_okay=False),
+              help="Write the file back with its bad cells marked (.xlsx).")
+@LOCALE_OPTION
+def import_command(model, file, dry_run, username, error_file, locale):
+    """Import MODEL's records from FILE (.xlsx or .csv): all rows or none."""
+    from flask import current_app
+
+    from .services import imports
+
+    resource = _resource(model)
+    user = _acting_user(username, resource)
+    report = imports.run(resource, file, user=user, tz=current_app.config["TIMEZONE"], locale=locale,
+                         dry_run=dry_run, error_file=error_file, address="cli")
+    for line in imports.summary(report, locale):
+        click.echo(line)
+    for error in report.errors:
+        click.echo(imports.translate(locale, imports.N_("Row %(row)s"), row=error.row)
+                   + (f" {error.column}" if error.column else "") + f": {error.message}", err=True)
+    if report.error_count > len(report.errors):
+        click.echo(imports.translate(locale, imports.N_("… and %(count)s more errors."),
+                                     count=report.error_count - len(report.errors)), err=True)
+    for name, password in report.passwords:
+        click.echo(f"{name}\t{password}")
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@click.command("import-template")
+@with_appcontext
+@click.argument("model")
+@click.argument("file", type=click.Path(dir_okay=False))
+@LOCALE_OPTION
+def import_template_command(model, file, locale):
+    """Write MODEL's import template (.xlsx) to FILE."""
+    from .services import exports
+
+    resource = _resource(model)
+    with open(file, "wb") as fh:
+        exports.template(resource, locale, fh, lookups=exports.lookup_values(resource))
+    click.echo(file)
+
+
+@click.command("export")
+@with_appcontext
+@click.argument("model")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--as", "username", help="Export what this user sees (their scope applies).")
+@LOCALE_OPTION
+def export_command(model, file, username, locale):
+    """Export MODEL's records to FILE (.xlsx or .csv), in the form the import reads."""
+    import shutil
+
+    from flask import current_app
+
+    from .models import db
+    from .services import audit, exports, imports, permissions, scope, spreadsheets
+
+    resource = _resource(model)
+    kind = spreadsheets.kind_of(file)
+    if kind is None:
+        raise click.BadParameter("FILE must end in .xlsx or .csv")
+    user = _acting_user(username)
+    if user is not None and not permissions.allowed(user, resource.name, permissions.EXPORT):
+        raise click.ClickException(f"{username} may not export {resource.name}")
+    allowed = permissions.visible_columns(user, resource.name) if user is not None else None
+    model = resource.model
+    query = scope.visible(model, user or imports.SYSTEM).order_by(model.id)
+    table = exports.query_rows(resource, query, locale, current_app.config["TIMEZONE"], allowed=allowed,
+                               text=kind == spreadsheets.CSV)
+    out = exports.write(kind, table, title=imports.translate(locale, resource.title))
+    with open(file, "wb") as fh:
+        if kind == spreadsheets.CSV:
+            for chunk in out:
+                fh.write(chunk)
+        else:
+            shutil.copyfileobj(out, fh)
+    with db.atomic():
+        audit.record("export", user=user, username=None if user else "(cli)", address="cli",
+                     changes={"view": [None, resource.name]})
+    click.echo(file)
+
+
 def init_app(app):
     app.cli.add_command(import_boundaries_command)
+    app.cli.add_command(import_command)
+    app.cli.add_command(import_template_command)
+    app.cli.add_command(export_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(set_password_command)
     app.cli.add_command(seed_demo_command)

@@ -86,11 +86,14 @@ def init_app(app):
 @with_appcontext
 def init_db_command():
     """Create or upgrade the schema and the first administrator."""
-    from .services.users import ensure_first_admin
+    from .services.setup import first_start
 
     for name in upgrade():
         click.echo(f"applied: {name}")
-    password = ensure_first_admin(current_app.config["ADMIN_PASSWORD"])
+    password, filled = first_start(current_app.config["ADMIN_PASSWORD"])
+    for name, count in filled.items():
+        if count:
+            click.echo(f"filled {count} {name}")
     if password:
         click.echo(f"created administrator 'admin' with password: {password}")
     click.echo("database ready.")

@@ -4,7 +4,7 @@ from waitress import serve
 
 from . import db
 from .services import backups
-from .services.users import ensure_first_admin
+from .services.setup import first_start
 
 
 def main(app):
@@ -12,8 +12,11 @@ def main(app):
         db.db.connect(reuse_if_open=True)
         for name in db.upgrade():
             print(f"applied migration: {name}")
-        password = ensure_first_admin(app.config["ADMIN_PASSWORD"])
+        password, filled = first_start(app.config["ADMIN_PASSWORD"])
         db.db.close()
+    for name, count in filled.items():
+        if count:
+            print(f"first start: {count} {name} filled in (editable under 字典 / Lookup tables)")
     if password:
         print("=" * 60)
         print("First start: created administrator 'admin'")

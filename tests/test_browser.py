@@ -19,7 +19,7 @@ if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
 sync_api = pytest.importorskip("playwright.sync_api") if not os.environ.get("CI") else __import__(
     "playwright.sync_api", fromlist=["sync_playwright"])
 
-ALLOWED_ENGLISH = {"ID"}
+ALLOWED_ENGLISH = {"ID", "CSV", "XLSX"}  # file formats, as Chinese users name them
 
 
 @pytest.fixture
@@ -165,3 +165,43 @@ def test_a_row_deleted_from_a_stale_list_is_refused(page):
     page.wait_for_load_state()
     assert Worker.get_or_none(Worker.id == worker.id) is not None
     assert "修改了这条记录" in page.inner_text("body") and "未删除任何记录" in page.inner_text("body")
+def test_web_import_upload_preview_confirm_and_error_file(page, tmp_path):
+    """A secretary's day: download nothing, upload a sheet, read the preview,
+    confirm; then a sheet with a mistake, and her file back with it marked."""
+    from openpyxl import load_workbook
+
+    from gridadmin.models import Grid, ImportLog
+
+    good = tmp_path / "网格.csv"
+    good.write_bytes("编码,名称,上级编码\n320106001001002,甲内二网格,320106001001\n".encode("gb18030"))
+    page.goto(f"{page.base}/admin/grid/")
+    page.click("#import-link")
+    page.wait_for_selector("#upload-form")
+    assert page.get_attribute("#template-link", "href").endswith("/admin/grid/import/template/")
+    page.set_input_files("#import-file", str(good))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#import-counts")
+    assert "将新建" in page.inner_text("#import-counts")
+    assert english_words(page.inner_text("#import-counts")) == []
+    assert not Grid.select().where(Grid.code == "320106001001002").exists()
+    page.click("#confirm-form button[type=submit]")
+    page.wait_for_selector(".alert-success")
+    assert "已导入：新建 1 条" in page.inner_text("body")
+    assert Grid.get(Grid.code == "320106001001002").parent.code == "320106001001"
+    assert ImportLog.select().where(ImportLog.file_name == "网格.csv").count() == 1
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("编码,名称,上级编码\n320106001001003,甲内三网格,320106001001\n320106001001004,,320106001001\n",
+                   encoding="utf-8-sig")
+    page.goto(f"{page.base}/admin/grid/import/")
+    page.set_input_files("#import-file", str(bad))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#import-errors")
+    assert "必填。" in page.inner_text("#import-errors")
+    assert page.locator("#confirm-form").count() == 0
+    with page.expect_download() as download:
+        page.click("#error-file-link")
+    with open(download.value.path(), "rb") as fh:
+        sheet = load_workbook(fh).active
+    assert sheet["B3"].comment.text == "必填。" and sheet["D3"].value == "B: 必填。"
+    assert not Grid.select().where(Grid.code == "320106001001003").exists()

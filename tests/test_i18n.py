@@ -31,9 +31,11 @@ VIEWS = ("ticket", "grid", "worker", "partyorg", "partymember", "meeting", "meet
 # English words a Chinese page may show: the language switch names English in
 # English; ID and IP are what Chinese users call them; "admin" is the first
 # account's user name (data, shown in the user list and the logs).
-# Technical names people type or read as they are: the file format, the
-# coordinate system, its property key.
-ALLOWED_WORDS = {"ID", "IP", "English", "admin", "GeoJSON", "WGS", "GPS", "Polygon", "MultiPolygon", "code"}
+# Technical names people type or read as they are: file formats and the
+# programs that open them, as Chinese users name them; the coordinate system
+# and the GeoJSON property key.
+ALLOWED_WORDS = {"ID", "IP", "English", "admin", "Excel", "WPS", "CSV", "XLSX", "xlsx", "csv", "UTF", "GBK", "Alt",
+                 "Enter", "GeoJSON", "WGS", "GPS", "Polygon", "MultiPolygon", "code"}
 ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 YESTERDAY = date.today() - timedelta(days=1)
 
@@ -280,6 +282,16 @@ def crawl(app, browser, records):
     pages.append(("ranking", client.get("/admin/ranking/?month=2026-13")))
     pages.append(("bulk", client.get("/admin/calendarday/bulk/")))
     pages.append(("POST bulk", browser.post_form("/admin/calendarday/bulk/", {"days": "2026-02-30"})))
+    # The import screens: the upload page, and a preview with its errors.
+    pages.append(("import", client.get("/admin/worker/import/")))
+    upload = io.BytesIO("姓名,性别,手机号,网格,未知\n张三,男,123,不存在,1\n".encode())
+    pages.append(("POST import", client.post("/admin/worker/import/", data={
+        "csrf_token": browser.token("/admin/worker/import/"), "file": (upload, "网格员.csv")},
+        content_type="multipart/form-data")))
+    upload = io.BytesIO("姓名,性别,手机号,网格\n张三,男,12345,不存在\n".encode())
+    pages.append(("POST import rows", client.post("/admin/worker/import/", data={
+        "csrf_token": browser.token("/admin/worker/import/"), "file": (upload, "网格员.csv")},
+        content_type="multipart/form-data")))
     pages.append(("POST /admin/account/", browser.post_form("/admin/account/", {
         "current_password": "wrong", "new_password": "short", "confirm": "other"})))
     pages.append(("POST /logout", browser.post_form("/logout", {}, token_url="/admin/", follow_redirects=True)))

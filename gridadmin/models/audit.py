@@ -14,6 +14,8 @@ AUDIT_ACTIONS = (
     ("export", N_("Export")),
     ("password", N_("Password change")),
     ("end_sessions", N_("End sessions")),
+    ("import", N_("Import")),
+    ("undo_import", N_("Undo import")),
 )
 LOGIN_RESULTS = (
     ("ok", N_("Success")),

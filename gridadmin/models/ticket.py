@@ -113,6 +113,7 @@ TICKET_ACTIONS = (
     ("rate", N_("Rate")),
     ("merge", N_("Merge as duplicate")),
     ("reopen", N_("Reopen")),
+    ("import", N_("Imported")),
 )
 
 

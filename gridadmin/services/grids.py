@@ -14,10 +14,13 @@ CODE_DOES_NOT_FIT = N_("The code does not fit the level: 6 digits for a district
 LEVEL_RANK = {value: rank for rank, (value, _label) in enumerate(GRID_LEVELS)}
 
 
-def check_grid(grid):
+def check_grid(grid, children=True):
+    """A grid's code fits its level and extends its parent's, which sits
+    higher; with ``children``, an existing grid also stays above the grids
+    right below it (an import leaves that out when the level is unchanged)."""
     if not is_grid_code(grid.code, grid.level):
         raise RuleError(CODE_DOES_NOT_FIT, field="code")
-    if grid.id is not None:
+    if grid.id is not None and children:
         check_children(grid)
     parent = grid.parent
     if parent is None:

@@ -17,7 +17,7 @@ SIX_KINDS = ("grid", "worker", "partyorg", "partymember", "volunteerteam", "volu
 # services; these say who may open the screens.
 LOOP = ("meetingitem", "pointentry", "ranking")
 LOOKUPS = ("category", "source", "department", "calendarday", "dispatchrule")
-SYSTEM = ("user", "auditlog", "loginattempt")
+SYSTEM = ("user", "auditlog", "loginattempt", "importlog")
 # Places: the map of open tickets and boundaries, and the boundary import
 # (screens of their own, not lists of one model).
 PLACES = ("map", "boundaries")
@@ -33,11 +33,11 @@ LEDGER = _actions(VIEW, EXPORT)  # append-only: read and export, never edit
 MATRIX = {
     "admin": {**{v: ALL for v in SIX_KINDS + LOOKUPS + ("user",)},
               "meetingitem": _actions(VIEW, EDIT, EXPORT), "pointentry": LEDGER, "ranking": READ,
-              "auditlog": LEDGER, "loginattempt": LEDGER,
+              "auditlog": LEDGER, "loginattempt": LEDGER, "importlog": LEDGER,
               "map": READ, "boundaries": _actions(VIEW, CREATE)},
     "centre": {**{v: ALL for v in SIX_KINDS},
                "meetingitem": _actions(VIEW, EDIT, EXPORT), "pointentry": LEDGER, "ranking": READ,
-               "calendarday": READ, "map": READ, "boundaries": _actions(VIEW, CREATE)},
+               "calendarday": READ, "importlog": READ, "map": READ, "boundaries": _actions(VIEW, CREATE)},
     "secretary": {
         "grid": _actions(VIEW, CREATE, EDIT, DELETE),
         "worker": _actions(VIEW, CREATE, EDIT),
@@ -49,7 +49,7 @@ MATRIX = {
         "meeting": _actions(VIEW, CREATE, EDIT, DELETE),
         "meetingitem": _actions(VIEW, EDIT),
         "ticket": _actions(VIEW, EDIT),
-        "pointentry": READ, "ranking": READ, "calendarday": READ, "map": READ,
+        "pointentry": READ, "ranking": READ, "calendarday": READ, "map": READ, "importlog": READ,
     },
     "worker": {
         "grid": READ, "worker": READ, "partyorg": READ, "partymember": READ, "volunteerteam": READ,

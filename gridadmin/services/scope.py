@@ -15,6 +15,7 @@ from ..models import (
     Department,
     Grid,
     GridBoundary,
+    ImportLog,
     LoginAttempt,
     Meeting,
     MeetingItem,
@@ -57,6 +58,8 @@ def condition(model, user):
         return None
     if model in SHARED:
         return None
+    if model is ImportLog:  # one's own imports (administrators read them all)
+        return ImportLog.user == user.id if getattr(user, "id", None) else NOTHING
     if model in (User, AuditLog, LoginAttempt):
         return NOTHING
     if role in GRID_ROLES:

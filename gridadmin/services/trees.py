@@ -29,6 +29,13 @@ def check_parent(node, parent):
         raise RuleError("A node cannot be placed under itself or its own descendants.", field="parent")
 
 
+def node_path(parent, node_id):
+    """The path and depth of node ``node_id`` placed under ``parent`` (None: a root)."""
+    if parent is None:
+        return f"/{node_id}/", 0
+    return f"{parent.path}{node_id}/", parent.depth + 1
+
+
 def save_node(node):
     """Insert or update a tree node, keeping ``path`` and ``depth`` right for it
     and, when it moved, for its whole subtree. Atomic."""
@@ -42,9 +49,7 @@ def save_node(node):
         else:
             old_path = model.select(model.path).where(model.id == node.id).scalar()
             node.save()
-        prefix = parent.path if parent is not None else "/"
-        new_path = f"{prefix}{node.id}/"
-        new_depth = parent.depth + 1 if parent is not None else 0
+        new_path, new_depth = node_path(parent, node.id)
         if old_path == new_path:
             return node
         model.update(path=new_path, depth=new_depth).where(model.id == node.id).execute()

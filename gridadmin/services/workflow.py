@@ -261,6 +261,12 @@ def _iso(value):
     return value.isoformat(sep=" ", timespec="seconds") if value is not None else None
 
 
+def imported(ticket, actor):
+    """A historical ticket's one event: brought in by an import, at the time
+    it was created, already in the status it had (no steps are replayed)."""
+    return _event(ticket, "import", actor, None, ticket.status, ticket.created_at, None, {})
+
+
 def _event(ticket, action, actor, from_status, to_status, at, note, data):
     data = {k: v for k, v in data.items() if v is not None}
     return TicketEvent.create(

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ..models import VersionedModel
 from ..services import permissions
-from . import photos
+from . import photos, setup
 from .i18n import TRANSLATIONS
 from .views.calendar import CalendarBulkLink, CalendarDayView
 from .views.dispatch import DispatchRuleView
@@ -18,7 +18,14 @@ from .views.meeting import MeetingItemView, MeetingView
 from .views.party import PartyMemberView, PartyOrgView
 from .views.places import BoundaryImportView, MapView
 from .views.points import PointEntryView, RankingView
-from .views.system import AccountView, AuditLogView, LoginAttemptView, PermissionMatrixView, UserView
+from .views.system import (
+    AccountView,
+    AuditLogView,
+    ImportLogView,
+    LoginAttemptView,
+    PermissionMatrixView,
+    UserView,
+)
 from .views.ticket import OverdueTicketsLink, TicketView
 from .views.volunteer import ServiceRecordView, VolunteerTeamView, VolunteerView
 
@@ -84,7 +91,9 @@ def init_app(app):
     admin.add_view(UserView(category=system))
     admin.add_view(AuditLogView(category=system))
     admin.add_view(LoginAttemptView(category=system))
+    admin.add_view(ImportLogView(category=system))
     admin.add_view(PermissionMatrixView(name=_l("Permissions"), endpoint="permissions", category=system))
     admin.add_view(AccountView(name=_l("Change password"), endpoint="account", url="account"))
+    setup.init_app(app, admin)  # the getting-started checklist's demo button (no menu entry)
     photos.init_app(app, admin)  # photo images (no menu entry) and the too-large-upload answer
     return admin

@@ -29,7 +29,7 @@ from peewee import JOIN, ForeignKeyField, IntegrityError
 
 from ..models import VersionedModel, db
 from ..models.base import StaleRecord
-from ..services import audit, permissions, records, scope, spreadsheets
+from ..services import audit, permissions, records, scope
 from ..services.errors import InUse, Label, RuleError
 from . import conflicts, rowactions
 from .ajax import QueryLoader
@@ -38,6 +38,7 @@ from .filters import LITERAL_FILTERS, LookupFilter
 from .forms import AdminForm, InlineRows, ModelConverter, VersionField, parse_version
 from .i18n import choices
 from .labels import FIELD_LABELS, MODEL_NAMES
+from .transfer import TransferMixin
 from .validators import parse_id
 
 MAX_PAGE = 50_000
@@ -105,7 +106,7 @@ EXPORT_FORMATTERS.update({
 })
 
 
-class BaseModelView(ModelView):
+class BaseModelView(TransferMixin, ModelView):
     form_base_class = AdminForm
     model_form_converter = ModelConverter
     inline_model_form_converter = None  # set below, once the class exists
@@ -120,7 +121,7 @@ class BaseModelView(ModelView):
     simple_list_pager = True
     column_display_pk = False
     details_template = "admin/gridadmin_details.html"
-    export_types = ["csv"]
+    list_template = "admin/gridadmin_list.html"
     export_max_rows = 100_000
     column_default_sort = ("id", True)
     action_disallowed_list = []
@@ -256,7 +257,8 @@ class BaseModelView(ModelView):
             args.sort = None
         return args
 
-    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+    def list_query(self, page, sort_column, sort_desc, search, filters, page_size=None):
+        """(count or None, the query) of a list page: scope, filters, search, sort."""
         # A filter on a column the role may not see would reveal it: ignore it.
         filters = [f for f in filters or () if self._filter_allowed(self._filters[f[0]])]
         count, query = super().get_list(page, sort_column, sort_desc, None, filters,
@@ -265,6 +267,10 @@ class BaseModelView(ModelView):
             query = self._search(query, search)
             if count is not None:
                 count = query.order_by().limit(None).offset(None).count()
+        return count, query
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        count, query = self.list_query(page, sort_column, sort_desc, search, filters, page_size=page_size)
         if not execute:  # export: stream in batches, related rows loaded per batch
             return count, self._batches(query, self._export_columns)
         return count, self._page(query, self._list_columns)
@@ -294,18 +300,22 @@ class BaseModelView(ModelView):
         self.decorate_rows(rows)
         return rows
 
-    def _batches(self, query, columns, size=500):
-        offset = 0
-        limit = query._limit
-        while True:
-            take = size if limit is None else min(size, limit - offset)
-            if take <= 0:
-                return
-            rows = self._page(query.limit(take).offset((query._offset or 0) + offset), columns)
-            yield from rows
-            if len(rows) < take:
-                return
-            offset += take
+    def _batches(self, query, columns, size=1000):
+        """The query's rows streamed from one cursor (an export: never all in
+        memory), with related rows loaded and computed columns attached a
+        batch at a time."""
+        batch = []
+        for obj in query.iterator():
+            batch.append(obj)
+            if len(batch) >= size:
+                self.load_related(batch, columns)
+                self.decorate_rows(batch)
+                yield from batch
+                batch = []
+        if batch:
+            self.load_related(batch, columns)
+            self.decorate_rows(batch)
+            yield from batch
 
     def load_related(self, rows, columns=None):
         """One query per foreign key shown, instead of one a row."""
@@ -549,19 +559,6 @@ class BaseModelView(ModelView):
         except StaleRecord as error:
             flash(conflicts.message(error, self, saving=False) + " " + gettext("Nothing was changed."), "error")
             return redirect(get_redirect_target() or self.get_url(".index_view"))
-
-
-    # --- export: audited, scoped like the list, never a formula ---------------
-
-    def get_export_value(self, model, name):
-        return spreadsheets.safe_cell(super().get_export_value(model, name))
-
-    def _export_csv(self, return_url):
-        with db.atomic():
-            audit.record("export", user=current_user._get_current_object(), address=client_address(),
-                         changes={"view": [None, self.endpoint]})
-        return super()._export_csv(return_url)
-
 
 class InlineConverter(ModelView.inline_model_form_converter):
     inline_field_list_type = InlineRows

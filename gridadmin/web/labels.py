@@ -122,6 +122,12 @@ FIELD_LABELS = {
     "latitude": _l("Latitude"),
     "longitude": _l("Longitude"),
     "location_accuracy": _l("Position accuracy (m)"),
+    "file_name": _l("File"),
+    "created": _l("Created"),
+    "updated": _l("Updated"),
+    "unchanged": _l("Unchanged"),
+    "undone_at": _l("Undone at"),
+    "undone_by": _l("Undone by"),
 }
 
 MODEL_NAMES = {
@@ -147,4 +153,5 @@ MODEL_NAMES = {
     m.LoginAttempt: _l("Login log"),
     m.GridBoundary: _l("Grid boundary"),
     m.DispatchRule: _l("Dispatch rule"),
+    m.ImportLog: _l("Import log"),
 }

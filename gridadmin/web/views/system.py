@@ -3,7 +3,7 @@
 import json
 from datetime import datetime
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.actions import action
 from flask_babel import gettext
@@ -13,12 +13,12 @@ from markupsafe import Markup
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional
 
-from ...models import ALL_MODELS, AuditLog, LoginAttempt, User, db
+from ...models import ALL_MODELS, AuditLog, ImportLog, LoginAttempt, User, db
 from ...models.ticket import TICKET_ACTIONS
-from ...services import audit, dispatch, logins, permissions, sessions, users, workflow
-from ...services.errors import RuleError
+from ...services import audit, dispatch, imports, logins, permissions, resources, sessions, users, workflow
+from ...services.errors import InUse, RuleError
 from ..auth import PasswordForm, client_address
-from ..base import BaseModelView, format_local_datetime, rule_message
+from ..base import BaseModelView, format_local_datetime, in_use_message, rule_message
 from ..i18n import choices
 from ..labels import FIELD_LABELS, MODEL_NAMES
 from ..validators import parse_id
@@ -155,6 +155,48 @@ class LoginAttemptView(ReadOnlyLogView):
 
     def __init__(self, **kwargs):
         super().__init__(LoginAttempt, **kwargs)
+
+
+def _import_model(view, context, model, name):
+    resource = resources.get(model.model)
+    return gettext(resource.title) if resource else model.model
+
+
+class ImportLogView(ReadOnlyLogView):
+    """导入记录: every confirmed import; the importer reads their own, and
+    undoes one while nothing refers to the records it created."""
+
+    column_list = ("at", "username", "model", "file_name", "created", "updated", "unchanged", "undone_at")
+    column_details_list = ("at", "username", "model", "file_name", "created", "updated", "unchanged", "undone_at",
+                           "undone_by")
+    column_searchable_list = ("username", "file_name")
+    column_sortable_list = ("at", "username", "model")
+    column_filters = (ImportLog.model, ImportLog.username)
+    column_formatters = {"model": _import_model}
+    column_formatters_detail = column_formatters
+    details_template = "admin/importlog_details.html"
+
+    def __init__(self, **kwargs):
+        super().__init__(ImportLog, **kwargs)
+
+    def may_undo(self, log):
+        return imports.may_undo(log, current_user)
+
+    @expose("/undo/", methods=("POST",))
+    def undo_view(self):
+        log = self.get_one(request.args.get("id"))
+        if not imports.may_undo(log, current_user):
+            abort(403)
+        try:
+            count = imports.undo(log, current_user._get_current_object(), address=client_address())
+        except InUse as error:
+            flash(gettext("The import cannot be undone: other records now refer to the records it created.")
+                  + " " + in_use_message(error), "error")
+        except RuleError as error:
+            flash(rule_message(error), "error")
+        else:
+            flash(gettext("Import undone: %(count)s records deleted.", count=count), "success")
+        return redirect(url_for(".details_view", id=log.id))
 
 
 class PermissionMatrixView(BaseView):
