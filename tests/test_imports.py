@@ -488,10 +488,11 @@ def test_xlsx_writer_either_way(tmp_path, headers):
 
 
 def test_safe_cell():
-    for text in ("=1+2", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"):
+    for text in ("=1+2", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1"):
         assert spreadsheets.safe_cell(text) == "'" + text
         assert spreadsheets.plain_cell(spreadsheets.safe_cell(text)) == text
-    for value in ("普通文本", "a=b", "", None, -1, 2.5, datetime(2026, 1, 1)):
+    # A cell that is just a number is read as that number and runs nothing.
+    for value in ("普通文本", "a=b", "", None, -1, 2.5, "+1", "-3", "+8613800000000", datetime(2026, 1, 1)):
         assert spreadsheets.safe_cell(value) == value
 
 
@@ -537,7 +538,7 @@ def test_new_users_get_one_time_passwords(world, tmp_path):
     for name in ("liwei", "zhouli"):
         assert users.check_password(User.get(User.username == name), passwords[name])
     bad = write_csv(tmp_path / "u2.csv", [["用户名", "角色"], ["chen", "社区书记"]])
-    assert messages(run("user", bad)) == [(2, None, "该角色必须绑定网格节点。")]
+    assert messages(run("user", bad)) == [(2, None, "该角色必须绑定一个网格节点。")]
 
 
 def test_dictionaries_fill_once_and_checklist(app, database):
