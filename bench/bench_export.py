@@ -15,10 +15,11 @@ import argparse
 import io
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
+
+from bench_lists import peak_rss_mb  # bench/ is the script's own folder
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -67,19 +68,6 @@ def measure(path, kind):
         rows = sum(1 for _ in CalamineWorkbook.from_filelike(data).get_sheet_by_index(0).iter_rows())
     print(json.dumps({"seconds": seconds, "cpu": cpu, "rows": rows - 1, "bytes": size, "peak_mb": peak,
                       "status": response.status_code}))
-
-
-def peak_rss_mb():
-    """This process's peak resident memory: Linux's VmHWM (ru_maxrss would
-    count the parent's peak too, kept across fork and exec)."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main():

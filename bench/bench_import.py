@@ -21,11 +21,12 @@ import argparse
 import csv
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
+
+from bench_lists import peak_rss_mb  # bench/ is the script's own folder
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -85,19 +86,6 @@ def child(database, path, dry_run):
         sys.stderr.write(out.stderr)
         raise SystemExit(out.returncode)
     return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def peak_rss_mb():
-    """This process's peak resident memory: Linux's VmHWM (ru_maxrss would
-    count the parent's peak too, kept across fork and exec)."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main():

@@ -13,7 +13,33 @@ from gridadmin import db as dbmod
 from gridadmin.models import ALL_MODELS, User, db
 from gridadmin.services.users import hash_password
 
-TEST_DB_URL = os.environ.get("GRIDADMIN_TEST_DATABASE_URL")
+
+def _worker_database(url):
+    """Under pytest-xdist each worker gets its own server database (the URL's
+    name + ``_gw0``, ``_gw1``…), created on first use, so that workers never
+    empty each other's tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base, name = url.rsplit("/", 1)
+    own = f"{name}_{worker}"
+    from playhouse.db_url import connect
+
+    server = connect(url)
+    with server.connection_context():
+        if isinstance(server, PostgresqlDatabase):
+            conn = server.connection()
+            conn.autocommit = True  # CREATE DATABASE cannot run in a transaction
+            with conn.cursor() as cursor:
+                cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,))
+                if not cursor.fetchone():
+                    cursor.execute(f'CREATE DATABASE "{own}"')
+        else:
+            server.execute_sql(f"CREATE DATABASE IF NOT EXISTS `{own}`")
+    return f"{base}/{own}"
+
+
+TEST_DB_URL = _worker_database(os.environ.get("GRIDADMIN_TEST_DATABASE_URL"))
 
 
 def _reset_server_database(database):

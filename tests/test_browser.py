@@ -2,9 +2,9 @@
 JavaScript widgets speak the page's language too, and an ajax lookup picks a
 grid. Skipped where Chromium is not installed, except in CI, where it fails."""
 
+import contextlib
 import os
 import re
-import socket
 import threading
 from datetime import date, datetime, timedelta
 
@@ -22,26 +22,33 @@ sync_api = pytest.importorskip("playwright.sync_api") if not os.environ.get("CI"
 ALLOWED_ENGLISH = {"ID", "CSV", "XLSX"}  # file formats, as Chinese users name them
 
 
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@contextlib.contextmanager
+def served(app):
+    """The app served on a free local port by a thread: its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
 @pytest.fixture
 def live_server(app):
     with app.app_context():
         build_world()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
+    with served(app) as base:
+        yield base
 
 
 @pytest.fixture
 def page(live_server):
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.goto(f"{live_server}/login")
         page.fill("input[name=username]", "admin")

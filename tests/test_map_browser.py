@@ -12,13 +12,11 @@ import pytest
 
 from gridadmin.models import Grid, Ticket, db
 from gridadmin.services import boundaries
-from tests.test_browser import CHROMIUM, sync_api
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, served, sync_api
 from tests.test_permissions import ROLE_PASSWORD, build_world
 from tests.test_places_web import PLACE, geojson, square
 
 AXE = os.path.join(os.path.dirname(__file__), "vendor", "axe-core", "axe.min.js")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 # A 1×1 PNG for tiles served from this machine.
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
 PNG += bytes.fromhex("1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
@@ -27,11 +25,6 @@ PNG += bytes.fromhex("1f15c4890000000d49444154789c6360000002000154a24f5d00000000
 @pytest.fixture
 def mapped_server(app):
     """The permission world with boundaries and positioned tickets, served."""
-    import socket
-    import threading
-
-    from werkzeug.serving import make_server
-
     with app.app_context():
         db.connect(reuse_if_open=True)
         world = build_world()
@@ -46,21 +39,15 @@ def mapped_server(app):
         Ticket.update(longitude=PLACE["in"][0], latitude=PLACE["in"][1]).where(Ticket.id == t_in.id).execute()
         Ticket.update(longitude=PLACE["in"][0] + 0.025, latitude=PLACE["in"][1]).where(Ticket.id == t_out.id).execute()
         db.close()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}", world
-    server.shutdown()
+    with served(app) as base:
+        yield base, world
 
 
 def _browse(base, username, viewport=None):
     """(playwright, browser, page, requests, problems): every request is
     recorded and any leaving this machine is aborted; console errors too."""
     p = sync_api.sync_playwright().start()
-    browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     page = browser.new_page(viewport=viewport or {"width": 1280, "height": 800})
     requests, problems = [], []
 
