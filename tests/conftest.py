@@ -6,7 +6,7 @@ import re
 import shutil
 
 import pytest
-from peewee import PostgresqlDatabase
+from peewee import PostgresqlDatabase, sort_models
 
 from gridadmin import create_app
 from gridadmin import db as dbmod
@@ -89,8 +89,14 @@ def _fresh_server_database():
         _reset_server_database(db.obj)
         dbmod.upgrade()
     else:
-        tables = ", ".join(f'"{m._meta.table_name}"' for m in ALL_MODELS)
-        db.execute_sql(f"TRUNCATE TABLE {tables} RESTART IDENTITY CASCADE")
+        # DELETE, children first, and sequences back to 1: on tables this
+        # small it is ten times faster than TRUNCATE (which makes new files).
+        with db.atomic():
+            for model in reversed(sort_models(ALL_MODELS)):
+                db.execute_sql(f'DELETE FROM "{model._meta.table_name}"')
+            sequences = [row[0] for row in db.execute_sql(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")]
+            db.execute_sql("SELECT " + ", ".join(f"setval('\"{name}\"', 1, false)" for name in sequences))
     _add_admin()
     db.close()
 
