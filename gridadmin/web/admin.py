@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ..models import VersionedModel
 from ..services import permissions
-from . import photos, setup
+from . import photos, setup, todo
 from .i18n import TRANSLATIONS
 from .views.calendar import CalendarBulkLink, CalendarDayView
 from .views.dispatch import DispatchRuleView
@@ -53,6 +53,8 @@ def record_versions(rows=None, model=None):
 
 def init_app(app):
     app.jinja_env.globals["gridadmin_versions"] = record_versions
+    app.jinja_env.globals["gridadmin_todo_badge"] = todo.badge
+    app.jinja_env.globals["gridadmin_home_queues"] = todo.home_queues
     admin = Admin(
         app,
         name=_l("Grid governance"),

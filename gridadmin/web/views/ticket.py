@@ -15,7 +15,7 @@ from wtforms.validators import NumberRange, Optional
 
 from ...models import Ticket, utcnow
 from ...models.ticket import SATISFACTION, TICKET_STATUSES
-from ...services import clock, deadlines, dispatch, permissions, photos, places, tickets, workflow
+from ...services import clock, deadlines, dispatch, permissions, photos, places, tickets, todo, workflow
 from ...services.errors import RuleError
 from .. import photos as photo_views
 from ..auth import client_address
@@ -38,6 +38,24 @@ class OverdueFilter(BasePeeweeFilter):
     def apply(self, query, value):
         overdue = deadlines.overdue_clause(utcnow())
         return query.where(overdue if value == "1" else ~overdue)
+
+    def operation(self):
+        return lazy_gettext("equals")
+
+
+class TodoFilter(BasePeeweeFilter):
+    """A to-do queue (待办) of the user: the same clause the home page counts
+    (``services.todo``); ``mine`` is "my to-do", everything waiting for them."""
+
+    def __init__(self, name):
+        super().__init__(Ticket.id, name, options=[(key, lazy_gettext(todo.LABELS[key])) for key in todo.KEYS])
+
+    def validate(self, value):
+        return value in todo.KEYS
+
+    def apply(self, query, value):
+        return query.where(todo.clause(value, current_user._get_current_object(), g.setdefault(
+            "_gridadmin_now", utcnow()), current_app.config["TIMEZONE"]))
 
     def operation(self):
         return lazy_gettext("equals")
@@ -79,6 +97,7 @@ class TicketView(BaseModelView):
         LookupFilter(Ticket.department, FIELD_LABELS["department"]),
         GridSubtreeFilter(Ticket.grid, FIELD_LABELS["within"]),
         LocalDateRangeFilter(Ticket.created_at, FIELD_LABELS["created_at"]),
+        TodoFilter(lazy_gettext("To-do")),
     )
     # Reporting and correcting a ticket's own fields; its status, due time
     # and handling change only through the workflow's steps.
@@ -275,6 +294,20 @@ def _event_view(event):
         "note": event.note or "",
         "details": details,
     }
+
+
+def filter_index(view, kind):
+    return next(i for i, f in enumerate(view._filters) if isinstance(f, kind))
+
+
+def todo_url(view, key, **more):
+    """The ticket list filtered to queue ``key`` (and more filters: ``department``)."""
+    args = {f"flt0_{filter_index(view, TodoFilter)}": key}
+    if "department" in more:
+        index = next(i for i, f in enumerate(view._filters)
+                     if isinstance(f, LookupFilter) and f.column is Ticket.department)
+        args[f"flt1_{index}"] = more["department"]
+    return url_for("ticket.index_view", **args)
 
 
 class OverdueTicketsLink(MenuLink):
