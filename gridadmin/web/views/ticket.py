@@ -167,7 +167,7 @@ class TicketView(BaseModelView):
                             photo_files=prepared["photos"], storage_dir=current_app.config["PHOTO_DIR"],
                             address=client_address(), tz=tz)
         else:
-            tickets.save_ticket(obj, False, clock.local_today(tz))
+            tickets.save_ticket(obj, False, clock.local_today(tz), tz)
 
     def record_save(self, user, obj, is_created, changes):
         if not is_created:  # a report is logged by workflow.report, with its first event
