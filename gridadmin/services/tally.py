@@ -54,12 +54,19 @@ DEPARTMENT_COUNTERS = ("due", "due_closed", "due_ontime", "due_open", "dispatche
                        "extended", "handle_hours")
 EVENT_COUNTER = {"dispatch": "dispatched", "handle": "handled", "return": "returned",
                  "approve_extension": "extended", "rate": "rated", "close_on_spot": "on_spot"}
+EVENT_ACTIONS = (*EVENT_COUNTER, "reopen")  # the events contributions read
 TICKET_COLUMNS = (Ticket.id, Ticket.grid, Ticket.category, Ticket.source, Ticket.department, Ticket.status,
                   Ticket.created_at, Ticket.dispatched_at, Ticket.due_at, Ticket.closed_at)
 
 
 def _day(value, tz):
-    return clock.to_local(value, tz).date()
+    """The local day of a UTC time (zone offsets are whole quarter hours)."""
+    return _local_day(value.date(), value.hour, value.minute // 15, tz)
+
+
+@lru_cache(maxsize=200000)
+def _local_day(day, hour, quarter, tz):
+    return clock.to_local(datetime.combine(day, time(hour, quarter * 15)), tz).date()
 
 
 def ancestors(grid_id):
@@ -219,11 +226,11 @@ def _increment(delta):
 # --- rebuild and check ------------------------------------------------------
 
 
-def compute_all(tz, chunk=20000, echo=None):
-    """Every cell, summed over every ticket (from the tickets and their events)."""
+def chunks(tz, chunk=20000, echo=None):
+    """Every ticket's contributions, summed a chunk of tickets at a time:
+    yields {cell: {counter: n}} per chunk (from the tickets and their events)."""
     paths = dict(Grid.select(Grid.id, Grid.path).tuples())
     calendar = deadlines.MemoryCalendar(dict(CalendarDay.select(CalendarDay.day, CalendarDay.workday).tuples()))
-    total = defaultdict(lambda: defaultdict(float))
     last_id, done = 0, 0
     while True:
         tickets = list(Ticket.select(*TICKET_COLUMNS).where(Ticket.id > last_id).order_by(Ticket.id).limit(chunk))
@@ -233,19 +240,32 @@ def compute_all(tz, chunk=20000, echo=None):
         events = defaultdict(list)
         for ticket_id, action, at, data in (TicketEvent.select(TicketEvent.ticket, TicketEvent.action, TicketEvent.at,
                                                                TicketEvent.data)
-                                            .where(TicketEvent.ticket.between(lo, hi))
+                                            .where(TicketEvent.ticket.between(lo, hi)
+                                                   & TicketEvent.action.in_(EVENT_ACTIONS))
                                             .order_by(TicketEvent.ticket, TicketEvent.at, TicketEvent.id).tuples()):
             events[ticket_id].append((action, at, data))
+        total = defaultdict(lambda: defaultdict(float))
         for ticket in tickets:
             nodes = _path_ids(paths[ticket.grid_id])
             for cell, counters in contributions(ticket, events.get(ticket.id, ()), nodes, tz, calendar).items():
                 target = total[cell]
                 for name, n in counters.items():
                     target[name] += n
+        yield total
         last_id = hi
         done += len(tickets)
         if echo:
             echo(f"  {done:,} tickets")
+
+
+def compute_all(tz, chunk=20000, echo=None):
+    """Every cell, summed over every ticket (in memory: for checks)."""
+    total = defaultdict(lambda: defaultdict(float))
+    for part in chunks(tz, chunk, echo):
+        for cell, counters in part.items():
+            target = total[cell]
+            for name, n in counters.items():
+                target[name] += n
     return total
 
 
@@ -278,21 +298,24 @@ def check(tz):
 
 
 def rebuild(tz, echo=None, batch=1000):
-    """Replace the tally with what the tickets and their events give."""
-    cells = compute_all(tz, echo=echo)
+    """Replace the tally with what the tickets and their events give (in
+    one transaction, a chunk of tickets at a time: memory stays bounded)."""
+    cells = 0
     with db.atomic():
         Tally.delete().execute()
-        rows = []
-        for (node, dim, key, day), counters in cells.items():
-            row = {name: 0 for name in COUNTERS}
-            row.update({name: (round(n, 4) if name == "handle_hours" else int(round(n)))
-                        for name, n in counters.items()})
-            if not any(row.values()):
-                continue
-            rows.append({"node": node, "dim": dim, "key": key, "day": day, **row})
-            if len(rows) >= batch:
-                Tally.insert_many(rows).execute()
-                rows = []
-        if rows:
-            Tally.insert_many(rows).execute()
-    return len(cells)
+        for part in chunks(tz, echo=echo):
+            rows = []
+            for (node, dim, key, day), counters in sorted(part.items()):
+                row = {name: 0 for name in COUNTERS}
+                row.update({name: (round(n, 4) if name == "handle_hours" else int(round(n)))
+                            for name, n in counters.items()})
+                if any(row.values()):
+                    rows.append({"node": node, "dim": dim, "key": key, "day": day, **row})
+            cells += len(rows)
+            for start in range(0, len(rows), batch):
+                (Tally.insert_many(rows[start:start + batch])
+                 .on_conflict(conflict_target=[Tally.node, Tally.dim, Tally.day, Tally.key],
+                              update={getattr(Tally, name): getattr(Tally, name) + getattr(EXCLUDED, name)
+                                      for name in COUNTERS})
+                 .execute())
+    return Tally.select().count() if cells else 0

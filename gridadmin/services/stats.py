@@ -1,0 +1,169 @@
+"""Figures over a grid node's subtree and a span of local days, read from
+the tally (``services.tally``), and the tickets behind each figure.
+
+``sums`` adds the tally's rows up; ``figures`` turns sums into the named
+indicators (counts and rates; a rate over nothing is None, shown as "—");
+``tickets`` gives the live query listing the tickets a figure counts (the
+drill-down), scope applied by the caller's list view.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from peewee import fn
+
+from ..models import Grid, Ticket, TicketEvent
+from ..models.stats import COUNTERS, DIM_ALL, Tally
+from . import clock, deadlines, grids, trees
+from .tally import CLOSED, TAKEN_UP
+
+# Figures a drill-down can list, and the events behind event-counted ones.
+EVENT_FIGURES = {"dispatched": ("dispatch",), "handled": ("handle",), "returned": ("return",),
+                 "extended": ("approve_extension",), "rated": ("rate",), "satisfied": ("rate",),
+                 "on_spot": ("close_on_spot",)}
+TICKET_FIGURES = ("reported", "rejected", "merged", "accepted", "due", "closed", "ontime", "overdue")
+DRILLABLE = TICKET_FIGURES + tuple(EVENT_FIGURES) + ("source", "category")
+
+
+def month_start(value):
+    return date(value.year, value.month, 1)
+
+
+def add_months(first, months):
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def utc_bounds(first, after, tz):
+    """The UTC times where local day ``first`` begins and local day ``after`` begins."""
+    return (clock.to_utc(datetime.combine(first, time.min), tz), clock.to_utc(datetime.combine(after, time.min), tz))
+
+
+def empty():
+    return dict.fromkeys(COUNTERS, 0)
+
+
+def sums(nodes, first, after, dim=DIM_ALL, by="node"):
+    """{node or key: {counter: total}} over local days [first, after)."""
+    nodes = list(nodes)
+    if not nodes:
+        return {}
+    group = Tally.node if by == "node" else Tally.key
+    columns = [fn.SUM(getattr(Tally, name)) for name in COUNTERS]
+    query = (Tally.select(group, *columns)
+             .where(Tally.node.in_(nodes) & (Tally.dim == dim) & (Tally.day >= first) & (Tally.day < after))
+             .group_by(group).tuples())
+    result = {}
+    for key, *values in query:
+        result[key] = {name: (v or 0) for name, v in zip(COUNTERS, values, strict=True)}
+    return result
+
+
+def by_month(node, first, months):
+    """[(month first day, {counter: total})] for ``months`` months from ``first``, one query."""
+    after = add_months(first, months)
+    columns = [fn.SUM(getattr(Tally, name)) for name in COUNTERS]
+    rows = (Tally.select(Tally.day, *columns)
+            .where((Tally.node == node) & (Tally.dim == DIM_ALL) & (Tally.day >= first) & (Tally.day < after))
+            .group_by(Tally.day).tuples())
+    totals = {add_months(first, i): empty() for i in range(months)}
+    for day, *values in rows:
+        target = totals[month_start(day)]
+        for name, value in zip(COUNTERS, values, strict=True):
+            target[name] += value or 0
+    return sorted(totals.items())
+
+
+def ratio(part, whole):
+    return None if not whole else part / whole
+
+
+def figures(s):
+    """The indicators from summed counters ``s``."""
+    s = {**empty(), **(s or {})}
+    return {
+        "reported": s["reported"], "accepted": s["rep_accepted"], "rejected": s["rep_rejected"],
+        "merged": s["rep_merged"],
+        "due": s["due"], "closed": s["due_closed"], "ontime": s["due_ontime"],
+        "closure_rate": ratio(s["due_closed"], s["due"]), "ontime_rate": ratio(s["due_ontime"], s["due"]),
+        "returned": s["returned"], "handled": s["handled"], "rework_rate": ratio(s["returned"], s["handled"]),
+        "extended": s["extended"], "dispatched": s["dispatched"],
+        "extension_rate": ratio(s["extended"], s["dispatched"]),
+        "rated": s["rated"], "satisfied": s["satisfied"] + s["basically"],
+        "satisfaction_rate": ratio(s["satisfied"] + s["basically"], s["rated"]),
+        "handle_hours": None if not s["handled"] else round(s["handle_hours"] / s["handled"], 1),
+        "on_spot": s["on_spot"],
+    }
+
+
+def overdue_now(node, now, tz):
+    """Open tickets past their due time now: whole past days from the tally,
+    today's from the tickets (an index range of one day)."""
+    today = clock.to_local(now, tz).date()
+    past = (Tally.select(fn.COALESCE(fn.SUM(Tally.due_open), 0))
+            .where((Tally.node == node.id) & (Tally.dim == DIM_ALL) & (Tally.day < today)).scalar())
+    start_of_today = clock.to_utc(datetime.combine(today, time.min), tz)
+    live = (Ticket.select(fn.COUNT(Ticket.id))
+            .join(Grid, on=(Ticket.grid == Grid.id))
+            .where(Ticket.status.in_(deadlines.OPEN_STATUSES) & (Ticket.due_at >= start_of_today) & (Ticket.due_at < now)
+                   & trees.subtree_clause(Grid, node.path))
+            .scalar())
+    return int(past or 0) + int(live or 0)
+
+
+def children(node):
+    return list(Grid.select(Grid.id, Grid.code, Grid.name, Grid.level, Grid.path).where(Grid.parent == node.id)
+                .order_by(Grid.code))
+
+
+# --- the tickets behind a figure ------------------------------------------------
+
+
+def ticket_clause(figure, node, first, after, tz, now, key=None, department=None):
+    """The WHERE clause of the tickets figure ``figure`` counts over local
+    days [first, after) in ``node``'s subtree (``key``: a source or category
+    id for those figures; ``department``: one department's share)."""
+    lo, hi = utc_bounds(first, after, tz)
+    within = Ticket.grid.in_(grids.subtree_ids(node))
+    created = (Ticket.created_at >= lo) & (Ticket.created_at < hi)
+    due = (Ticket.due_at >= lo) & (Ticket.due_at < hi)
+    if figure == "reported":
+        clause = created
+    elif figure == "rejected":
+        clause = created & (Ticket.status == "rejected")
+    elif figure == "merged":
+        clause = created & (Ticket.status == "merged")
+    elif figure == "accepted":
+        clause = created & (Ticket.status.in_(TAKEN_UP) | (Ticket.status.in_(CLOSED) & Ticket.dispatched_at.is_null(False)))
+    elif figure == "source":
+        clause = created & (Ticket.source == key)
+    elif figure == "category":
+        clause = created & (Ticket.category == key)
+    elif figure == "due":
+        clause = due
+    elif figure == "closed":
+        clause = due & Ticket.status.in_(CLOSED)
+    elif figure == "ontime":
+        clause = due & Ticket.status.in_(CLOSED) & (Ticket.closed_at <= Ticket.due_at)
+    elif figure == "overdue":
+        clause = deadlines.overdue_clause(now)
+    elif figure in EVENT_FIGURES:
+        events = TicketEvent.select(TicketEvent.ticket).where(
+            TicketEvent.action.in_(EVENT_FIGURES[figure]) & (TicketEvent.at >= lo) & (TicketEvent.at < hi))
+        if figure == "satisfied":
+            events = events.where(TicketEvent.data.in_(['{"satisfaction": "satisfied"}',
+                                                        '{"satisfaction": "basically"}']))
+        clause = Ticket.id.in_(events)
+    else:
+        raise ValueError(figure)
+    clause = within & clause
+    if department is not None:
+        clause &= Ticket.department == department
+    return clause
+
+
+def tickets(figure, node, first, after, tz, now, key=None, department=None):
+    return Ticket.select(Ticket.id).where(ticket_clause(figure, node, first, after, tz, now, key, department))
+
+
+def days_overdue(due_at, now):
+    return max(0, (now - due_at) // timedelta(days=1))
