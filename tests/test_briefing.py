@@ -124,6 +124,18 @@ def test_every_indicator_over_the_hand_built_month(month):
     assert november["figures"]["reported"]["previous"] == 8
 
 
+def test_live_figures_of_nodes_the_tally_does_not_keep_agree(month):
+    """A community keeps only totals, a grid nothing: their figures come
+    from their tickets by the same function, and agree with the street's
+    (every ticket of this street is in the first grid)."""
+    street = briefings.compute(month["street"], OCT, TZ, now=NOW)
+    for node in (month["community"], month["g1"]):
+        other = briefings.compute(node, OCT, TZ, now=NOW)
+        assert other["figures"] == street["figures"], node.level
+        assert other["by_source"] == street["by_source"]
+        assert other["departments"] == street["departments"]
+
+
 def test_every_figure_drills_down_to_exactly_its_tickets(month):
     names = {t.id: key for key, t in month["tickets"].items()}
     after = stats.add_months(OCT, 1)

@@ -18,7 +18,7 @@ def up(migrator, db):
         node = IntegerField()
         dim = CharField(max_length=1)
         key = IntegerField(default=0)
-        day = DateField()
+        month = DateField()
         reported = IntegerField(default=0)
         rep_accepted = IntegerField(default=0)
         rep_rejected = IntegerField(default=0)
@@ -40,7 +40,7 @@ def up(migrator, db):
         class Meta:
             database = db
             table_name = 'tally'
-            indexes = ((('node', 'dim', 'day', 'key'), True),)
+            indexes = ((('node', 'dim', 'month', 'key'), True),)
 
     class BriefingSettings(Model):
         version = IntegerField(default=0, constraints=[SQL('DEFAULT 0')])

@@ -22,15 +22,15 @@ DIM_ALL, DIM_CATEGORY, DIM_SOURCE, DIM_DEPARTMENT = "a", "c", "s", "d"
 
 
 class Tally(BaseModel):
-    """统计汇总: counts per local day, grid node (the ticket's grid and every
-    node above it), dimension and key. Kept by ``services.tally`` in the
+    """统计汇总: counts per local month, grid node (the districts, streets
+    and communities above the ticket's grid), dimension and key. Kept by ``services.tally`` in the
     same transaction as each workflow step (atomic ``n = n + delta``);
     ``flask stats rebuild`` recomputes it from the tickets and their events."""
 
     node = IntegerField()  # a Grid id (no foreign key: a rollup, rebuilt at will)
     dim = CharField(max_length=1)
     key = IntegerField(default=0)  # category, source or department id; 0 for DIM_ALL
-    day = DateField()
+    month = DateField()  # the local month's first day
     reported = IntegerField(default=0)
     rep_accepted = IntegerField(default=0)
     rep_rejected = IntegerField(default=0)
@@ -51,7 +51,7 @@ class Tally(BaseModel):
 
     class Meta:
         table_name = "tally"
-        indexes = ((("node", "dim", "day", "key"), True),)
+        indexes = ((("node", "dim", "month", "key"), True),)
 
 
 class BriefingSettings(VersionedModel):

@@ -102,7 +102,7 @@ def rank(lines, weights, min_due):
 
 
 def _month_figures(node, first, after, now, tz):
-    return stats.figures(stats.sums([node.id], first, after).get(node.id))
+    return stats.figures(stats.sums([node], first, after, tz=tz).get(node.id))
 
 
 def compute(node, month, tz, now=None, user=None):
@@ -121,7 +121,7 @@ def compute(node, month, tz, now=None, user=None):
                "rework": conf.weight_rework}
 
     def shares(dim, model):
-        rows = stats.sums([node.id], first, after, dim=dim, by="key")
+        rows = stats.sums([node], first, after, dim=dim, by="key", tz=tz)
         names = dict(model.select(model.id, model.name).tuples())
         lines = [{"id": key, "name": names.get(key, str(key)), "count": s["reported"],
                   "share": stats.ratio(s["reported"], current["reported"])}
@@ -131,14 +131,14 @@ def compute(node, month, tz, now=None, user=None):
     by_category = shares(DIM_CATEGORY, Category)
     departments = []
     names = dict(Department.select(Department.id, Department.name).tuples())
-    for key, s in stats.sums([node.id], first, after, dim=DIM_DEPARTMENT, by="key").items():
+    for key, s in stats.sums([node], first, after, dim=DIM_DEPARTMENT, by="key", tz=tz).items():
         line = {"id": key, "name": names.get(key, str(key)), **stats.figures(s)}
         if line["due"] or line["dispatched"] or line["handled"]:
             departments.append(line)
     ranked, apart = rank(departments, weights, conf.min_due)
 
     kids = stats.children(node)
-    child_sums = stats.sums([c.id for c in kids], first, after)
+    child_sums = stats.sums(kids, first, after, tz=tz)
     child_lines = [{"id": c.id, "code": c.code, "name": c.name, **stats.figures(child_sums.get(c.id))}
                    for c in kids]
     child_ranked, child_apart = rank(child_lines, weights, conf.min_due)

@@ -13,7 +13,7 @@ from peewee import fn
 
 from ..models import Grid, Ticket, TicketEvent
 from ..models.stats import COUNTERS, DIM_ALL, Tally
-from . import clock, deadlines, grids, trees
+from . import clock, deadlines, grids, tally, trees
 from .tally import CLOSED, TAKEN_UP
 
 # Figures a drill-down can list, and the events behind event-counted ones.
@@ -42,34 +42,51 @@ def empty():
     return dict.fromkeys(COUNTERS, 0)
 
 
-def sums(nodes, first, after, dim=DIM_ALL, by="node"):
-    """{node or key: {counter: total}} over local days [first, after)."""
+def _add(target, counters):
+    for name, value in counters.items():
+        target[name] = target.get(name, 0) + (value or 0)
+
+
+def sums(nodes, first, after, dim=DIM_ALL, by="node", tz="Asia/Shanghai"):
+    """{node id (or key, ``by="key"``): {counter: total}} over local months
+    [first, after) for grid nodes ``nodes``: from the tally for the nodes it
+    keeps, from their tickets for the others (``tally.live``)."""
     nodes = list(nodes)
-    if not nodes:
-        return {}
-    group = Tally.node if by == "node" else Tally.key
-    columns = [fn.SUM(getattr(Tally, name)) for name in COUNTERS]
-    query = (Tally.select(group, *columns)
-             .where(Tally.node.in_(nodes) & (Tally.dim == dim) & (Tally.day >= first) & (Tally.day < after))
-             .group_by(group).tuples())
     result = {}
-    for key, *values in query:
-        result[key] = {name: (v or 0) for name, v in zip(COUNTERS, values, strict=True)}
+    stored = [n.id for n in nodes if tally.kept(n.level, dim)]
+    if stored:
+        group = Tally.node if by == "node" else Tally.key
+        columns = [fn.SUM(getattr(Tally, name)) for name in COUNTERS]
+        query = (Tally.select(group, *columns)
+                 .where(Tally.node.in_(stored) & (Tally.dim == dim) & (Tally.month >= first) & (Tally.month < after))
+                 .group_by(group).tuples())
+        for key, *values in query:
+            _add(result.setdefault(key, {}), dict(zip(COUNTERS, values, strict=True)))
+    for node in nodes:
+        if tally.kept(node.level, dim):
+            continue
+        cells = tally.live(Ticket.select().where(Ticket.grid.in_(grids.subtree_ids(node))), lambda t, n=node.id: n, tz)
+        for (_node, cell_dim, key, month), counters in cells.items():
+            if cell_dim == dim and first <= month < after:
+                _add(result.setdefault(node.id if by == "node" else key, {}), counters)
     return result
 
 
-def by_month(node, first, months):
-    """[(month first day, {counter: total})] for ``months`` months from ``first``, one query."""
+def by_month(node, first, months, tz="Asia/Shanghai"):
+    """[(month first day, figures' counters)] for ``months`` months from ``first``."""
     after = add_months(first, months)
-    columns = [fn.SUM(getattr(Tally, name)) for name in COUNTERS]
-    rows = (Tally.select(Tally.day, *columns)
-            .where((Tally.node == node) & (Tally.dim == DIM_ALL) & (Tally.day >= first) & (Tally.day < after))
-            .group_by(Tally.day).tuples())
     totals = {add_months(first, i): empty() for i in range(months)}
-    for day, *values in rows:
-        target = totals[month_start(day)]
-        for name, value in zip(COUNTERS, values, strict=True):
-            target[name] += value or 0
+    if tally.kept(node.level, DIM_ALL):
+        columns = [fn.SUM(getattr(Tally, name)) for name in COUNTERS]
+        rows = (Tally.select(Tally.month, *columns)
+                .where((Tally.node == node.id) & (Tally.dim == DIM_ALL) & (Tally.month >= first)
+                       & (Tally.month < after))
+                .group_by(Tally.month).tuples())
+        for month, *values in rows:
+            _add(totals[month_start(month)], dict(zip(COUNTERS, values, strict=True)))
+    else:
+        for month in totals:
+            _add(totals[month], sums([node], month, add_months(month, 1), tz=tz).get(node.id, {}))
     return sorted(totals.items())
 
 
@@ -96,23 +113,28 @@ def figures(s):
 
 
 def overdue_now(node, now, tz):
-    """Open tickets past their due time now: whole past days from the tally,
-    today's from the tickets (an index range of one day)."""
-    today = clock.to_local(now, tz).date()
-    past = (Tally.select(fn.COALESCE(fn.SUM(Tally.due_open), 0))
-            .where((Tally.node == node.id) & (Tally.dim == DIM_ALL) & (Tally.day < today)).scalar())
-    start_of_today = clock.to_utc(datetime.combine(today, time.min), tz)
+    """Open tickets past their due time now. For a node the tally keeps: those
+    due in past months from the tally, this month's from the tickets (an
+    index range of this month's due times); else from the tickets."""
+    this_month = clock.to_local(now, tz).date().replace(day=1)
+    start = clock.to_utc(datetime.combine(this_month, time.min), tz)
     live = (Ticket.select(fn.COUNT(Ticket.id))
             .join(Grid, on=(Ticket.grid == Grid.id))
-            .where(Ticket.status.in_(deadlines.OPEN_STATUSES) & (Ticket.due_at >= start_of_today) & (Ticket.due_at < now)
-                   & trees.subtree_clause(Grid, node.path))
-            .scalar())
-    return int(past or 0) + int(live or 0)
+            .where(deadlines.overdue_clause(now) & trees.subtree_clause(Grid, node.path)))
+    if not tally.kept(node.level, DIM_ALL):
+        return int(live.scalar() or 0)
+    past = (Tally.select(fn.COALESCE(fn.SUM(Tally.due_open), 0))
+            .where((Tally.node == node.id) & (Tally.dim == DIM_ALL) & (Tally.month < this_month)).scalar())
+    return int(past or 0) + int(live.where(Ticket.due_at >= start).scalar() or 0)
 
 
 def children(node):
     return list(Grid.select(Grid.id, Grid.code, Grid.name, Grid.level, Grid.path).where(Grid.parent == node.id)
                 .order_by(Grid.code))
+
+
+def node_ids(nodes):
+    return [n.id for n in nodes]
 
 
 # --- the tickets behind a figure ------------------------------------------------

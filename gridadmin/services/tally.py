@@ -3,8 +3,8 @@ same transaction as every workflow step, so that figures over a whole
 district read a few hundred rows instead of a million tickets.
 
 One function says what a ticket contributes, given its columns and its
-events (``contributions``): cells ``(node, dim, key, day) -> {counter: n}``
-for the ticket's grid and every node above it. A step (or an edit of the
+events (``contributions``): cells ``(node, dim, key, month) -> {counter: n}``
+for the district, street and community above the ticket's grid (``KEPT``). A step (or an edit of the
 ticket's grid, category or source, or an import) applies the difference
 between the ticket's contributions after and before, as atomic increments
 (``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n``), cells in a fixed
@@ -13,14 +13,14 @@ same function over every ticket; ``check`` compares the two. So the tally
 always equals what a rebuild from the event log gives: what it holds is a
 pure function of the tickets and their events.
 
-Counters, and the local day each is counted on:
-- by creation day, as the ticket is now: ``reported``; among those
+Counters, and the local month each is counted in:
+- by creation month, as the ticket is now: ``reported``; among those
   ``rep_accepted`` (taken up: accepted and not closed on the spot, whatever
   happened later), ``rep_rejected``, ``rep_merged``;
-- by due day (the due time after approved extensions), as the ticket is now:
+- by due month (the due time after approved extensions), as the ticket is now:
   ``due``, ``due_closed`` (closed or rated), ``due_ontime`` (closed no later
   than due), ``due_open`` (still dispatched or in progress);
-- by the day of each event: ``dispatched``, ``handled``, ``returned``,
+- by the month of each event: ``dispatched``, ``handled``, ``returned``,
   ``extended`` (approved), ``rated``, ``satisfied``, ``basically``,
   ``on_spot`` (自办自结), ``handle_hours`` (working hours from the dispatch
   to each handling submitted).
@@ -64,15 +64,35 @@ def _day(value, tz):
     return _local_day(value.date(), value.hour, value.minute // 15, tz)
 
 
+def _month(value, tz):
+    """The first day of the local month of a UTC time: the tally's cells."""
+    return _day(value, tz).replace(day=1)
+
+
 @lru_cache(maxsize=200000)
 def _local_day(day, hour, quarter, tz):
     return clock.to_local(datetime.combine(day, time(hour, quarter * 15)), tz).date()
 
 
+# Which nodes the tally keeps, and which dimensions at each: districts and
+# streets everything, communities their totals. Figures of anything else
+# (a community's categories, a grid) are computed from its tickets by the
+# same ``contributions`` (``live``): few tickets, no rollup needed.
+KEPT = {"district": (DIM_ALL, DIM_CATEGORY, DIM_SOURCE, DIM_DEPARTMENT),
+        "street": (DIM_ALL, DIM_CATEGORY, DIM_SOURCE, DIM_DEPARTMENT),
+        "community": (DIM_ALL,)}
+
+
+def kept(level, dim):
+    return dim in KEPT.get(level, ())
+
+
 def ancestors(grid_id):
-    """The ids of a grid and every node above it (from its path)."""
+    """{node id: dims kept} for the nodes above (and at) a grid that the tally keeps."""
     path = Grid.select(Grid.path).where(Grid.id == grid_id).scalar()
-    return _path_ids(path) if path else (grid_id,)
+    ids = _path_ids(path) if path else (grid_id,)
+    levels = dict(Grid.select(Grid.id, Grid.level).where(Grid.id.in_(list(ids))).tuples())
+    return {node: KEPT[levels[node]] for node in ids if levels.get(node) in KEPT}
 
 
 @lru_cache(maxsize=65536)
@@ -99,9 +119,10 @@ def working_hours(start, end, tz, calendar=None):
 
 
 def contributions(ticket, events, nodes, tz, calendar=None):
-    """{(node, dim, key, day): {counter: n}} of one ticket. ``ticket``: an
+    """{(node, dim, key, month): {counter: n}} of one ticket. ``ticket``: an
     object with the TICKET_COLUMNS' attributes; ``events``: its events as
-    (action, at, data) oldest first; ``nodes``: its grid and the nodes above."""
+    (action, at, data) oldest first; ``nodes``: {node id: dims kept} of the
+    nodes counting it."""
     own = defaultdict(lambda: defaultdict(float))  # (dim, key, day) -> counters
 
     def add(day, counter, n=1, dims=(DIM_ALL,)):
@@ -115,7 +136,7 @@ def contributions(ticket, events, nodes, tz, calendar=None):
                 own[(dim, ticket.department_id, day)][counter] += n
 
     dept = (DIM_DEPARTMENT,)
-    created = _day(ticket.created_at, tz)
+    created = _month(ticket.created_at, tz)
     add(created, "reported", dims=(DIM_CATEGORY, DIM_SOURCE))
     status = ticket.status
     if status in TAKEN_UP or (status in CLOSED and ticket.dispatched_at is not None):
@@ -125,7 +146,7 @@ def contributions(ticket, events, nodes, tz, calendar=None):
     elif status == "merged":
         add(created, "rep_merged")
     if ticket.due_at is not None:
-        due = _day(ticket.due_at, tz)
+        due = _month(ticket.due_at, tz)
         add(due, "due", dims=dept)
         if status in CLOSED:
             add(due, "due_closed", dims=dept)
@@ -142,7 +163,7 @@ def contributions(ticket, events, nodes, tz, calendar=None):
         counter = EVENT_COUNTER.get(action)
         if counter is None:
             continue
-        day = _day(at, tz)
+        day = _month(at, tz)
         add(day, counter, dims=dept if counter in DEPARTMENT_COUNTERS else ())
         if action == "handle" and dispatched_at is not None:
             add(day, "handle_hours", working_hours(dispatched_at, at, tz, calendar), dims=dept)
@@ -154,8 +175,9 @@ def contributions(ticket, events, nodes, tz, calendar=None):
                 add(day, "basically")
     cells = {}
     for (dim, key, day), counters in own.items():
-        for node in nodes:
-            cells[(node, dim, key, day)] = counters
+        for node, dims in nodes.items():
+            if dim in dims:
+                cells[(node, dim, key, day)] = counters
     return cells
 
 
@@ -216,11 +238,37 @@ def _increment(delta):
         changes = delta[(node, dim, key, day)]
         row = {name: 0 for name in COUNTERS}
         row.update({name: (round(n, 4) if name == "handle_hours" else int(n)) for name, n in changes.items()})
-        (Tally.insert(node=node, dim=dim, key=key, day=day, **row)
-         .on_conflict(conflict_target=[Tally.node, Tally.dim, Tally.day, Tally.key],
+        (Tally.insert(node=node, dim=dim, key=key, month=day, **row)
+         .on_conflict(conflict_target=[Tally.node, Tally.dim, Tally.month, Tally.key],
                       update={getattr(Tally, name): getattr(Tally, name) + getattr(EXCLUDED, name)
                               for name in changes})
          .execute())
+
+
+def live(tickets_query, node_of, tz):
+    """Cells computed from tickets (for nodes the tally does not keep):
+    ``node_of(ticket)`` names the node each ticket counts for (or None)."""
+    found = list(tickets_query.select(*TICKET_COLUMNS))
+    events = defaultdict(list)
+    ids = [t.id for t in found]
+    for start in range(0, len(ids), 500):
+        for ticket_id, action, at, data in (TicketEvent.select(TicketEvent.ticket, TicketEvent.action, TicketEvent.at,
+                                                               TicketEvent.data)
+                                            .where(TicketEvent.ticket.in_(ids[start:start + 500])
+                                                   & TicketEvent.action.in_(EVENT_ACTIONS))
+                                            .order_by(TicketEvent.ticket, TicketEvent.at, TicketEvent.id).tuples()):
+            events[ticket_id].append((action, at, data))
+    total = defaultdict(lambda: defaultdict(float))
+    every = (DIM_ALL, DIM_CATEGORY, DIM_SOURCE, DIM_DEPARTMENT)
+    for ticket in found:
+        node = node_of(ticket)
+        if node is None:
+            continue
+        for cell, counters in contributions(ticket, events.get(ticket.id, ()), {node: every}, tz).items():
+            target = total[cell]
+            for name, n in counters.items():
+                target[name] += n
+    return total
 
 
 # --- rebuild and check ------------------------------------------------------
@@ -230,6 +278,7 @@ def chunks(tz, chunk=20000, echo=None):
     """Every ticket's contributions, summed a chunk of tickets at a time:
     yields {cell: {counter: n}} per chunk (from the tickets and their events)."""
     paths = dict(Grid.select(Grid.id, Grid.path).tuples())
+    levels = dict(Grid.select(Grid.id, Grid.level).where(Grid.level.in_(list(KEPT))).tuples())
     calendar = deadlines.MemoryCalendar(dict(CalendarDay.select(CalendarDay.day, CalendarDay.workday).tuples()))
     last_id, done = 0, 0
     while True:
@@ -246,7 +295,7 @@ def chunks(tz, chunk=20000, echo=None):
             events[ticket_id].append((action, at, data))
         total = defaultdict(lambda: defaultdict(float))
         for ticket in tickets:
-            nodes = _path_ids(paths[ticket.grid_id])
+            nodes = {node: KEPT[levels[node]] for node in _path_ids(paths[ticket.grid_id]) if node in levels}
             for cell, counters in contributions(ticket, events.get(ticket.id, ()), nodes, tz, calendar).items():
                 target = total[cell]
                 for name, n in counters.items():
@@ -310,11 +359,11 @@ def rebuild(tz, echo=None, batch=1000):
                 row.update({name: (round(n, 4) if name == "handle_hours" else int(round(n)))
                             for name, n in counters.items()})
                 if any(row.values()):
-                    rows.append({"node": node, "dim": dim, "key": key, "day": day, **row})
+                    rows.append({"node": node, "dim": dim, "key": key, "month": day, **row})
             cells += len(rows)
             for start in range(0, len(rows), batch):
                 (Tally.insert_many(rows[start:start + batch])
-                 .on_conflict(conflict_target=[Tally.node, Tally.dim, Tally.day, Tally.key],
+                 .on_conflict(conflict_target=[Tally.node, Tally.dim, Tally.month, Tally.key],
                               update={getattr(Tally, name): getattr(Tally, name) + getattr(EXCLUDED, name)
                                       for name in COUNTERS})
                  .execute())
