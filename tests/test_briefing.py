@@ -29,6 +29,21 @@ def at(month, day, hour, minute=0):
 
 @pytest.fixture
 def month(database, monkeypatch):
+    return build_month(monkeypatch)
+
+
+@pytest.fixture
+def month_web(app, monkeypatch):
+    """The same month, built outside any request (each web request below
+    gets its own app context, so flask-login never reuses a user)."""
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        built = build_month(monkeypatch)
+    monkeypatch.undo()
+    return built
+
+
+def build_month(monkeypatch):
     t = f.tree()
     other_street = f.grid("320102002", "梅园新村街道", "street", t["district"])
     other_comm = f.grid("320102002001", "大行宫社区", "community", other_street)
@@ -213,3 +228,76 @@ def _db_close():
 
 
 __all__ = ["re", "client_for", "_db_close"]
+
+
+# --- the pages ------------------------------------------------------------------
+
+
+def _html(response):
+    return response.get_data(as_text=True)
+
+
+def test_briefing_page_links_each_figure_to_exactly_its_tickets(app, month_web):
+    client = client_for(app, month_web["centre"])
+    page = client.get(f"/admin/briefing/?month=2026-10&grid={month_web['street'].code}")
+    assert page.status_code == 200
+    html = _html(page)
+    rows = dict(re.findall(r'<tr data-figure="(\w+)">.*?<td class="text-right figure-value">(.*?)</td>', html, re.S))
+    checked = 0
+    for figure, cell in rows.items():
+        found = re.search(r'<a href="([^"]+)">([\d,]+)</a>', cell)
+        if not found or figure in ("handled", "dispatched"):
+            continue
+        url, number = found.group(1).replace("&amp;", "&"), int(found.group(2).replace(",", ""))
+        listed = set(re.findall(r"/admin/ticket/details/\?id=(\d+)", _html(client.get(url))))
+        assert len(listed) == number, figure
+        checked += 1
+    assert checked >= 12
+    assert "—" in html  # last month's rates over nothing
+
+
+def test_briefing_bad_month_and_grid_give_a_message_not_a_500(app, month_web):
+    client = client_for(app, month_web["centre"])
+    for query in ("month=2026-13", "month=abc", "grid=nonexistent", f"grid={month_web['other_street'].code}",
+                  "month=2026-10&grid=' OR 1=1", "month=99999-01"):
+        response = client.get(f"/admin/briefing/?{query}")
+        assert response.status_code == 200, query
+        assert "alert" in _html(response)
+    # Another street's code: refused as unknown, the centre's own street shown instead.
+    html = _html(client.get(f"/admin/briefing/?month=2026-10&grid={month_web['other_street'].code}"))
+    assert month_web["street"].name in html
+
+
+def test_briefing_roles_print_xlsx_and_publish(app, month_web):
+    worker = client_for(app, month_web["wuser"])
+    assert worker.get("/admin/briefing/").status_code == 403
+    viewer = client_for(app, month_web["viewer"])
+    page = _html(viewer.get("/admin/briefing/?month=2026-10"))
+    assert 'id="publish"' not in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', _html(viewer.get("/admin/"))) or \
+        re.search(r'name="csrf_token"[^>]*value="([^"]+)"', _html(viewer.get("/admin/")))
+    refused = viewer.post("/admin/briefing/publish/", data={"month": "2026-10", "grid": month_web["street"].code,
+                                                             "csrf_token": token.group(1) if token else ""})
+    assert refused.status_code == 403 and PublishedBriefing.select().count() == 0
+    printed = viewer.get("/admin/briefing/?month=2026-10&print=1")
+    assert printed.status_code == 200, printed.status_code
+    printed = _html(printed)
+    assert "@page" in printed and "A4" in printed and month_web["street"].name in printed
+    download = viewer.get("/admin/briefing/xlsx/?month=2026-10")
+    assert download.status_code == 200 and download.data[:2] == b"PK"
+    centre = client_for(app, month_web["centre"])
+    page = _html(centre.get("/admin/briefing/?month=2026-10"))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    no_token = centre.post("/admin/briefing/publish/", data={"month": "2026-10", "grid": month_web["street"].code})
+    assert no_token.status_code in (302, 400) and PublishedBriefing.select().count() == 0
+    done = centre.post("/admin/briefing/publish/", data={"month": "2026-10", "grid": month_web["street"].code,
+                                                          "csrf_token": token})
+    assert done.status_code == 302
+    record = PublishedBriefing.get()
+    assert (record.version, record.username, record.month) == (1, "centre", "2026-10")
+    listed = _html(viewer.get("/admin/briefing/published/"))
+    assert f"/admin/briefing/published/{record.id}/" in listed
+    frozen = _html(worker.get(f"/admin/briefing/published/{record.id}/"))
+    assert "2026-10" in frozen
+    other = User.create(username="o", password_hash="x", role="centre", grid=month_web["other_street"])
+    assert client_for(app, other).get(f"/admin/briefing/published/{record.id}/").status_code == 404

@@ -208,7 +208,8 @@ def expect_status(role, view, action, obj, user):
 
 
 # Screens over one model each; the ranking page is a report (tested below).
-VIEWS = tuple(v for v in permissions.VIEWS if v != "ranking" and v not in permissions.PLACES)
+VIEWS = tuple(v for v in permissions.VIEWS
+              if v != "ranking" and v not in permissions.PLACES and v not in permissions.FIGURES)
 ROLES = ROLE_NAMES
 
 

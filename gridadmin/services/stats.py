@@ -7,6 +7,7 @@ indicators (counts and rates; a rate over nothing is None, shown as "—");
 drill-down), scope applied by the caller's list view.
 """
 
+import re
 from datetime import date, datetime, time, timedelta
 
 from peewee import fn
@@ -26,6 +27,19 @@ DRILLABLE = TICKET_FIGURES + tuple(EVENT_FIGURES) + ("source", "category")
 
 def month_start(value):
     return date(value.year, value.month, 1)
+
+
+def parse_period(text):
+    """``YYYY-MM`` (a month) or ``YYYY`` (a year) as (first day, first day
+    after), or None."""
+    text = (text or "").strip()
+    if re.fullmatch(r"[0-9]{4}", text) and 1900 <= int(text) <= 2100:
+        return date(int(text), 1, 1), date(int(text) + 1, 1, 1)
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", text)
+    if match and 1900 <= int(match.group(1)) <= 2100 and 1 <= int(match.group(2)) <= 12:
+        first = date(int(match.group(1)), int(match.group(2)), 1)
+        return first, add_months(first, 1)
+    return None
 
 
 def add_months(first, months):

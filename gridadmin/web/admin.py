@@ -10,6 +10,7 @@ from ..models import VersionedModel
 from ..services import permissions
 from . import photos, setup, todo
 from .i18n import TRANSLATIONS
+from .views.briefing import BriefingView, PublishedBriefingsView
 from .views.calendar import CalendarBulkLink, CalendarDayView
 from .views.dispatch import DispatchRuleView
 from .views.grid import GridView, WorkerView
@@ -68,6 +69,10 @@ def init_app(app):
     admin.add_view(ticket_view)
     admin.add_link(OverdueTicketsLink(_l("Overdue tickets"), ticket_view))
     admin.add_view(MapView(name=_l("Map"), endpoint="map", url="map"))
+    figures = _l("Figures")
+    admin.add_view(BriefingView(name=_l("Monthly briefing"), endpoint="briefing", url="briefing", category=figures))
+    admin.add_view(PublishedBriefingsView(name=_l("Published briefings"), endpoint="publishedbriefings",
+                                          url="briefing/published", category=figures))
     admin.add_view(GridView(category=grids))
     admin.add_view(WorkerView(category=grids))
     admin.add_view(BoundaryImportView(name=_l("Import grid boundaries"), endpoint="boundaries", url="boundaries",
