@@ -12,6 +12,7 @@ from . import photos, setup, todo
 from .i18n import TRANSLATIONS
 from .views.briefing import BriefingView, PublishedBriefingsView
 from .views.calendar import CalendarBulkLink, CalendarDayView
+from .views.dashboard import DashboardView
 from .views.dispatch import DispatchRuleView
 from .views.grid import GridView, WorkerView
 from .views.lookups import CategoryView, DepartmentView, SourceView
@@ -56,6 +57,7 @@ def init_app(app):
     app.jinja_env.globals["gridadmin_versions"] = record_versions
     app.jinja_env.globals["gridadmin_todo_badge"] = todo.badge
     app.jinja_env.globals["gridadmin_home_queues"] = todo.home_queues
+    app.jinja_env.globals["gridadmin_home_headline"] = todo.home_headline
     admin = Admin(
         app,
         name=_l("Grid governance"),
@@ -70,6 +72,7 @@ def init_app(app):
     admin.add_link(OverdueTicketsLink(_l("Overdue tickets"), ticket_view))
     admin.add_view(MapView(name=_l("Map"), endpoint="map", url="map"))
     figures = _l("Figures")
+    admin.add_view(DashboardView(name=_l("Dashboard"), endpoint="dashboard", url="dashboard", category=figures))
     admin.add_view(BriefingView(name=_l("Monthly briefing"), endpoint="briefing", url="briefing", category=figures))
     admin.add_view(PublishedBriefingsView(name=_l("Published briefings"), endpoint="publishedbriefings",
                                           url="briefing/published", category=figures))

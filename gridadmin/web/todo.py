@@ -8,10 +8,10 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from ..models import Meeting, utcnow
-from ..services import permissions, todo
+from ..services import clock, dashboard, permissions, stats, todo
 from .filters import LocalDateRangeFilter
 from .views.points import ledger_url
-from .views.ticket import TicketView, todo_url
+from .views.ticket import TicketView, figure_url, todo_url
 
 
 def _ticket_view(admin):
@@ -70,3 +70,26 @@ def home_queues():
             item["url"] = ledger_url(_admin(), queue.extra["worker"])
         shown.append(item)
     return shown
+
+
+def home_headline():
+    """The dashboard's headline figures of this month, for viewers and
+    administrators: [(label, text, url or None)], or None."""
+    from .views.briefing import default_node, fmt
+    from .views.dashboard import LABELS
+
+    user = current_user._get_current_object()
+    if user.role not in ("viewer", "admin") or not permissions.allowed(user, "dashboard", permissions.VIEW):
+        return None
+    node = default_node(user)
+    if node is None:
+        return None
+    tz = current_app.config["TIMEZONE"]
+    first = clock.local_today(tz).replace(day=1)
+    figures = dashboard.headline(node, first, stats.add_months(first, 1), tz, _now())
+    period = first.strftime("%Y-%m")
+    view = _ticket_view(_admin())
+    return {"node": node.name, "period": period, "url": url_for("dashboard.index", grid=node.code),
+            "figures": [(gettext(LABELS[name]), fmt(name, figures[name]),
+                         figure_url(view, name, node.id, period) if name in stats.DRILLABLE else None)
+                        for name in dashboard.HEADLINE]}

@@ -1,0 +1,68 @@
+"""驾驶舱: the dashboard of a node (picked within scope) and a period, for
+command centres, leaders and administrators. Thin: ``services.dashboard``."""
+
+from flask import abort, flash, request, url_for
+from flask_admin import BaseView, expose
+from flask_babel import gettext
+from flask_login import current_user
+
+from ...models import Grid, utcnow
+from ...services import clock, dashboard, stats
+from .briefing import FigureViewMixin, fmt, pick_node
+
+LABELS = {
+    "reported": "Reported", "accepted": "Accepted", "closed": "Closed", "closure_rate": "Closure rate",
+    "ontime_rate": "On-time rate", "satisfaction_rate": "Satisfaction rate", "overdue": "Overdue now",
+}
+
+
+class DashboardView(FigureViewMixin, BaseView):
+    permission_view = "dashboard"
+
+    @expose("/")
+    def index(self):
+        user = current_user._get_current_object()
+        tz = self._tz()
+        today = clock.local_today(tz)
+        raw = request.args.get("period", "").strip()
+        default = today.strftime("%Y-%m")
+        span = stats.parse_period(raw) if raw else stats.parse_period(default)
+        period = raw if raw and span else default
+        if span is None:
+            flash(gettext("Enter the period as YYYY-MM (a month) or YYYY (a year); showing %(period)s instead.",
+                          period=default), "error")
+            span = stats.parse_period(default)
+        node, error = pick_node(user, request.args.get("grid"))
+        if error:
+            flash(error, "error")
+        if node is None:
+            abort(404)
+        data = dashboard.compute(node, span[0], span[1], tz, utcnow())
+        def link(figure, key=None, department=None, node_id=None, at=None):
+            return (self.link(figure, node_id or node.id, at or period, key, department))
+        charts = chart_specs(data, period)
+        parent = None
+        if node.parent_id is not None and node.id != getattr(user, "grid_id", None):
+            parent = Grid.get_or_none(Grid.id == node.parent_id)
+        return self.render("admin/dashboard.html", data=data, period=period, fmt=fmt, link=link, charts=charts,
+                           headline=[(name, gettext(LABELS[name])) for name in dashboard.HEADLINE],
+                           drillable=set(stats.DRILLABLE), parent=parent, grid_code=node.code,
+                           briefing_url=url_for("briefing.index", grid=node.code))
+
+
+def chart_specs(data, period):
+    """What each chart draws (its numbers are also the table beside it)."""
+    trend = data["trend"]
+    return {
+        "trend": {"type": "line", "labels": [t["month"] for t in trend],
+                  "series": [{"name": gettext("Reported"), "data": [t["reported"] for t in trend]},
+                             {"name": gettext("Due"), "data": [t["due"] for t in trend]},
+                             {"name": gettext("Closed"), "data": [t["closed"] for t in trend]}]},
+        "categories": {"type": "bar", "labels": [c["name"] for c in data["categories"]],
+                       "series": [{"name": gettext("Reported"), "data": [c["count"] for c in data["categories"]]}]},
+        "sources": {"type": "pie", "labels": [s["name"] for s in data["sources"]],
+                    "series": [{"name": gettext("Reported"), "data": [s["count"] for s in data["sources"]]}]},
+        "children": {"type": "bar", "labels": [c["name"] for c in data["children"][:20]],
+                     "series": [{"name": gettext("Reported"), "data": [c["reported"] for c in data["children"][:20]]},
+                                {"name": gettext("Closed"), "data": [c["closed"] for c in data["children"][:20]]}]},
+    }
