@@ -68,3 +68,21 @@ def test_viewer_home_shows_headline_figures(app, month_web):  # noqa: F811
     home = _html(client.get("/admin/"))
     assert 'id="home-headline"' in home and "/admin/dashboard/" in home
     assert 'id="todo-queues"' not in home
+
+
+def test_admin_edits_the_ranking_weights_others_cannot(app, month_web, browser):  # noqa: F811
+    from gridadmin.models.stats import BriefingSettings
+    from gridadmin.services import briefings
+
+    listing = browser.get("/admin/briefingsettings/")
+    assert listing.status_code == 200
+    row = BriefingSettings.select().first() or briefings.settings()
+    url = f"/admin/briefingsettings/edit/?id={row.id}"
+    page = _html(browser.get(url))
+    version = re.search(r'name="version"[^>]*value="(\d+)"', page) or re.search(r'value="(\d+)"[^>]*name="version"', page)
+    response = browser.post_form(url, {"weight_volume": "0.1", "weight_closure": "0.4", "weight_ontime": "0.3",
+                                       "weight_rework": "0.2", "min_due": "3",
+                                       "version": version.group(1) if version else "0"})
+    assert response.status_code == 302, _html(response)[:3000]
+    assert briefings.settings().min_due == 3
+    assert client_for(app, month_web["centre"]).get("/admin/briefingsettings/").status_code == 403

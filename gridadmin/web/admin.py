@@ -12,7 +12,7 @@ from . import photos, setup, todo
 from .i18n import TRANSLATIONS
 from .views.briefing import BriefingView, PublishedBriefingsView
 from .views.calendar import CalendarBulkLink, CalendarDayView
-from .views.dashboard import DashboardView
+from .views.dashboard import BriefingSettingsView, DashboardView
 from .views.dispatch import DispatchRuleView
 from .views.grid import GridView, WorkerView
 from .views.lookups import CategoryView, DepartmentView, SourceView
@@ -98,6 +98,7 @@ def init_app(app):
     admin.add_view(calendar_view)
     admin.add_link(CalendarBulkLink(_l("Enter holidays in bulk"), calendar_view, category=lookups))
     admin.add_view(DispatchRuleView(category=lookups))
+    admin.add_view(BriefingSettingsView(category=lookups, name=_l("Briefing ranking"), endpoint="briefingsettings"))
     admin.add_view(UserView(category=system))
     admin.add_view(AuditLogView(category=system))
     admin.add_view(LoginAttemptView(category=system))

@@ -5,9 +5,11 @@ from flask import abort, flash, request, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext
 from flask_login import current_user
+from wtforms.validators import NumberRange
 
-from ...models import Grid, utcnow
-from ...services import clock, dashboard, stats
+from ...models import BriefingSettings, Grid, utcnow
+from ...services import briefings, clock, dashboard, stats
+from ..base import BaseModelView
 from .briefing import FigureViewMixin, fmt, pick_node
 
 LABELS = {
@@ -66,3 +68,22 @@ def chart_specs(data, period):
                      "series": [{"name": gettext("Reported"), "data": [c["reported"] for c in data["children"][:20]]},
                                 {"name": gettext("Closed"), "data": [c["closed"] for c in data["children"][:20]]}]},
     }
+
+
+class BriefingSettingsView(BaseModelView):
+    """How the briefing ranks departments (GB/T 30428-style weights and the
+    fewest due tickets to be ranked): one row, administrators edit it."""
+
+    can_create = False
+    can_delete = False
+    column_list = ("weight_volume", "weight_closure", "weight_ontime", "weight_rework", "min_due")
+    form_columns = column_list
+    form_args = {name: {"validators": [NumberRange(0, 1)]} for name in column_list[:4]}
+    form_args["min_due"] = {"validators": [NumberRange(1, 1000)]}
+
+    def __init__(self, **kwargs):
+        super().__init__(BriefingSettings, **kwargs)
+
+    def get_query(self):
+        briefings.settings()  # the row exists
+        return super().get_query()
