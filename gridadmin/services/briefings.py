@@ -36,23 +36,23 @@ WORST_OVERDUE = 50
 # The indicators, in the order the briefing shows them, with their
 # definitions in words (shown on the page and in the download).
 INDICATORS = (
-    ("reported", N_("Reported"), N_("Tickets reported in the month (by the time they were created, local time).")),
-    ("accepted", N_("Accepted"), N_("Of those, taken up by the centre (not rejected, not merged, not waiting, "
+    ("reported", N_("Tickets reported"), N_("Tickets reported in the month (by the time they were created, local time).")),
+    ("accepted", N_("Tickets accepted"), N_("Of those, taken up by the centre (not rejected, not merged, not waiting, "
                                     "not closed on the spot by the reporter).")),
-    ("rejected", N_("Rejected"), N_("Of those, rejected (不予受理).")),
-    ("merged", N_("Merged as duplicate"), N_("Of those, merged into another ticket as a duplicate.")),
-    ("due", N_("Due"), N_("Tickets whose due time (after approved extensions) falls in the month (应结案数).")),
-    ("closed", N_("Closed"), N_("Of the due tickets, those closed or rated by the time of computing (结案数).")),
+    ("rejected", N_("Tickets rejected"), N_("Of those, rejected (不予受理).")),
+    ("merged", N_("Tickets merged"), N_("Of those, merged into another ticket as a duplicate.")),
+    ("due", N_("Tickets due"), N_("Tickets whose due time (after approved extensions) falls in the month (应结案数).")),
+    ("closed", N_("Tickets closed"), N_("Of the due tickets, those closed or rated by the time of computing (结案数).")),
     ("closure_rate", N_("Closure rate"), N_("Closed ÷ due (结案率).")),
     ("ontime", N_("Closed on time"), N_("Of the due tickets, those closed no later than their due time (按期结案数).")),
     ("ontime_rate", N_("On-time rate"), N_("Closed on time ÷ due (按期结案率).")),
     ("overdue", N_("Overdue now"), N_("Tickets dispatched or in progress past their due time at the time of "
                                       "computing, whatever month they fell due in (超期).")),
-    ("returned", N_("Returned"), N_("Handlings returned at verification in the month (退回; each return counts).")),
+    ("returned", N_("Returns"), N_("Handlings returned at verification in the month (退回; each return counts).")),
     ("handled", N_("Handlings submitted"), N_("Handlings submitted in the month (each submission counts).")),
     ("rework_rate", N_("Rework rate"), N_("Returned ÷ handlings submitted (返工率).")),
     ("extended", N_("Extensions approved"), N_("Extensions approved in the month.")),
-    ("dispatched", N_("Dispatched"), N_("Dispatches in the month (a ticket dispatched again counts again).")),
+    ("dispatched", N_("Dispatches"), N_("Dispatches in the month (a ticket dispatched again counts again).")),
     ("extension_rate", N_("Extension rate"), N_("Extensions approved ÷ dispatched (延期率).")),
     ("rated", N_("Ratings"), N_("Ratings given in the month.")),
     ("satisfied", N_("Satisfied or basically satisfied"), N_("Ratings in the month of 满意 or 基本满意.")),

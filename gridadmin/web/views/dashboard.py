@@ -8,13 +8,15 @@ from flask_login import current_user
 from wtforms.validators import NumberRange
 
 from ...models import BriefingSettings, Grid, utcnow
+from ...models.base import N_
 from ...services import briefings, clock, dashboard, stats
 from ..base import BaseModelView
 from .briefing import FigureViewMixin, fmt, pick_node
 
 LABELS = {
-    "reported": "Reported", "accepted": "Accepted", "closed": "Closed", "closure_rate": "Closure rate",
-    "ontime_rate": "On-time rate", "satisfaction_rate": "Satisfaction rate", "overdue": "Overdue now",
+    "reported": N_("Tickets reported"), "accepted": N_("Tickets accepted"), "closed": N_("Tickets closed"),
+    "closure_rate": N_("Closure rate"), "ontime_rate": N_("On-time rate"),
+    "satisfaction_rate": N_("Satisfaction rate"), "overdue": N_("Overdue now"),
 }
 
 
@@ -57,16 +59,16 @@ def chart_specs(data, period):
     trend = data["trend"]
     return {
         "trend": {"type": "line", "labels": [t["month"] for t in trend],
-                  "series": [{"name": gettext("Reported"), "data": [t["reported"] for t in trend]},
-                             {"name": gettext("Due"), "data": [t["due"] for t in trend]},
-                             {"name": gettext("Closed"), "data": [t["closed"] for t in trend]}]},
+                  "series": [{"name": gettext("Tickets reported"), "data": [t["reported"] for t in trend]},
+                             {"name": gettext("Tickets due"), "data": [t["due"] for t in trend]},
+                             {"name": gettext("Tickets closed"), "data": [t["closed"] for t in trend]}]},
         "categories": {"type": "bar", "labels": [c["name"] for c in data["categories"]],
-                       "series": [{"name": gettext("Reported"), "data": [c["count"] for c in data["categories"]]}]},
+                       "series": [{"name": gettext("Tickets reported"), "data": [c["count"] for c in data["categories"]]}]},
         "sources": {"type": "pie", "labels": [s["name"] for s in data["sources"]],
-                    "series": [{"name": gettext("Reported"), "data": [s["count"] for s in data["sources"]]}]},
+                    "series": [{"name": gettext("Tickets reported"), "data": [s["count"] for s in data["sources"]]}]},
         "children": {"type": "bar", "labels": [c["name"] for c in data["children"][:20]],
-                     "series": [{"name": gettext("Reported"), "data": [c["reported"] for c in data["children"][:20]]},
-                                {"name": gettext("Closed"), "data": [c["closed"] for c in data["children"][:20]]}]},
+                     "series": [{"name": gettext("Tickets reported"), "data": [c["reported"] for c in data["children"][:20]]},
+                                {"name": gettext("Tickets closed"), "data": [c["closed"] for c in data["children"][:20]]}]},
     }
 
 
