@@ -11,6 +11,11 @@
   "use strict";
   var data = document.getElementById("gridadmin-i18n");
   var labels = data ? JSON.parse(data.textContent) : {};
+  // Flask-Admin's layout writes <html> without a language: screen readers
+  // (and axe) need it.
+  if (labels.lang && !document.documentElement.lang) {
+    document.documentElement.lang = labels.lang;
+  }
   if (window.moment && labels.moment) {
     window.moment.locale(labels.moment);
   }
