@@ -185,6 +185,9 @@ def test_overdue_list_by_department_and_days(month):
     assert [(d["name"], d["count"]) for d in result["overdue"]["by_department"]] == [("城管局", 2)]
     worst = result["overdue"]["worst"]
     assert [w["id"] for w in worst] == [month["tickets"]["H"].id, month["tickets"]["D"].id]
+    assert [(c["name"], c["count"]) for c in result["overdue"]["by_child"]] == [("新街口社区", 2)]
+    below = briefings.compute(month["community"], OCT, TZ, now=NOW)["overdue"]["by_child"]
+    assert [(c["name"], c["count"]) for c in below] == [("第一网格", 2)]
     assert worst[0]["days"] == 32  # due 16 Oct 03:00 UTC, now 18 Nov 02:00: 32 whole days
 
 

@@ -192,11 +192,9 @@ def overdue(node, now, tz):
     departments = sorted(({"id": dept, "name": names.get(dept), "count": n} for dept, n in by_department),
                          key=lambda x: (-x["count"], x["name"] or ""))
     kids = stats.children(node)
-    by_child = []
-    for child in kids:
-        n = stats.overdue_now(child, now, tz)
-        if n:
-            by_child.append({"id": child.id, "code": child.code, "name": child.name, "count": n})
+    counts = stats.overdue_by_child(node, kids, now, tz)
+    by_child = [{"id": child.id, "code": child.code, "name": child.name, "count": counts[child.id]}
+                for child in kids if counts.get(child.id)]
     by_child.sort(key=lambda x: (-x["count"], x["code"]))
     worst = (Ticket.select(Ticket.id, Ticket.number, Ticket.title, Ticket.due_at, Grid.name.alias("grid_name"),
                            Ticket.department)

@@ -142,6 +142,41 @@ def overdue_now(node, now, tz):
     return int(past or 0) + int(live.where(Ticket.due_at >= start).scalar() or 0)
 
 
+def overdue_by_child(node, kids, now, tz):
+    """{child id: open tickets past due now} for the nodes right below
+    ``node``, in two queries (the tally's past months, this month's tickets)."""
+    if not kids:
+        return {}
+    this_month = clock.to_local(now, tz).date().replace(day=1)
+    start = clock.to_utc(datetime.combine(this_month, time.min), tz)
+    counts = dict.fromkeys((k.id for k in kids), 0)
+    kept = [k.id for k in kids if tally.kept(k.level, DIM_ALL)]
+    if kept:
+        for child, n in (Tally.select(Tally.node, fn.SUM(Tally.due_open))
+                         .where(Tally.node.in_(kept) & (Tally.dim == DIM_ALL) & (Tally.month < this_month))
+                         .group_by(Tally.node).tuples()):
+            counts[child] += int(n or 0)
+    by_path = {k.path: k for k in kids}
+    depth = len([p for p in node.path.strip("/").split("/") if p]) + 1
+    live = (Ticket.select(Grid.path).join(Grid, on=(Ticket.grid == Grid.id))
+            .where(deadlines.overdue_clause(now) & trees.subtree_clause(Grid, node.path)))
+    rest = [] if len(kept) == len(kids) else live.tuples()  # children the tally does not keep
+    for (path,) in rest:
+        child_path = "/" + "/".join(path.strip("/").split("/")[:depth]) + "/"
+        child = by_path.get(child_path)
+        if child is None:
+            continue
+        if tally.kept(child.level, DIM_ALL):
+            continue  # counted below, this month's only
+        counts[child.id] += 1
+    for (path,) in live.where(Ticket.due_at >= start).tuples():
+        child_path = "/" + "/".join(path.strip("/").split("/")[:depth]) + "/"
+        child = by_path.get(child_path)
+        if child is not None and tally.kept(child.level, DIM_ALL):
+            counts[child.id] += 1
+    return counts
+
+
 def children(node):
     return list(Grid.select(Grid.id, Grid.code, Grid.name, Grid.level, Grid.path).where(Grid.parent == node.id)
                 .order_by(Grid.code))
