@@ -69,10 +69,13 @@ def up(migrator, db):
             indexes = ((('grid', 'month', 'version'), True),)
 
     db.create_tables([Tally, BriefingSettings, PublishedBriefing])
+    # The centre's to-do badge counts pending extension requests on every page.
+    migrator.migrate(migrator.add_index('ticket', ('extension_due_at',), False))
     BriefingSettings.insert(version=0, weight_volume=0.2, weight_closure=0.3, weight_ontime=0.3,
                             weight_rework=0.2, min_due=5).execute()
 
 
 def down(migrator, db):
+    migrator.migrate(migrator.drop_index('ticket', 'ticket_extension_due_at'))
     for table in ('published_briefing', 'briefing_settings', 'tally'):
         db.execute_sql(f'DROP TABLE {table}')
