@@ -71,11 +71,18 @@ def up(migrator, db):
     db.create_tables([Tally, BriefingSettings, PublishedBriefing])
     # The centre's to-do badge counts pending extension requests on every page.
     migrator.migrate(migrator.add_index('ticket', ('extension_due_at',), False))
+    # The briefing counts meeting items done and evaluated in a month.
+    migrator.migrate(migrator.add_index('meeting_item', ('done_at',), False),
+                     migrator.add_index('meeting_item', ('evaluated_at',), False),
+                     migrator.add_index('service_record', ('served_on', 'team_id', 'hours'), False))
     BriefingSettings.insert(version=0, weight_volume=0.2, weight_closure=0.3, weight_ontime=0.3,
                             weight_rework=0.2, min_due=5).execute()
 
 
 def down(migrator, db):
-    migrator.migrate(migrator.drop_index('ticket', 'ticket_extension_due_at'))
+    migrator.migrate(migrator.drop_index('ticket', 'ticket_extension_due_at'),
+                     migrator.drop_index('meeting_item', 'meeting_item_done_at'),
+                     migrator.drop_index('meeting_item', 'meeting_item_evaluated_at'),
+                     migrator.drop_index('service_record', 'service_record_served_on_team_id_hours'))
     for table in ('published_briefing', 'briefing_settings', 'tally'):
         db.execute_sql(f'DROP TABLE {table}')

@@ -113,7 +113,9 @@ def compute(node, month, tz, now=None, user=None):
     previous = stats.add_months(first, -1)
     last_year = stats.add_months(first, -12)
     current = _month_figures(node, first, after, now, tz)
-    current["overdue"] = stats.overdue_now(node, now, tz)
+    kids = stats.children(node)
+    late = stats.overdue_summary(node, kids, now, tz)
+    current["overdue"] = late[0]
     before = _month_figures(node, previous, first, now, tz)
     year_ago = _month_figures(node, last_year, stats.add_months(last_year, 1), now, tz)
     conf = settings()
@@ -137,7 +139,6 @@ def compute(node, month, tz, now=None, user=None):
             departments.append(line)
     ranked, apart = rank(departments, weights, conf.min_due)
 
-    kids = stats.children(node)
     child_sums = stats.sums(kids, first, after, tz=tz)
     child_lines = [{"id": c.id, "code": c.code, "name": c.name, **stats.figures(child_sums.get(c.id))}
                    for c in kids]
@@ -153,7 +154,7 @@ def compute(node, month, tz, now=None, user=None):
                     for name, _label, _definition in INDICATORS},
         "by_source": shares(DIM_SOURCE, Source),
         "by_category": by_category[:TOP],
-        "overdue": overdue(node, now, tz),
+        "overdue": overdue(node, kids, late, now),
         "departments": {"ranked": ranked, "apart": apart},
         "children": {"ranked": child_ranked, "apart": child_apart},
         "points_top": [{"id": s.worker.id, "name": s.worker.name,
@@ -180,26 +181,26 @@ ACTIVITY = (
 )
 
 
-def overdue(node, now, tz):
-    """超期通报: open tickets past due now, by department and by the next
-    level down, and the most overdue of them with their days overdue."""
-    subtree = trees.subtree_clause(Grid, node.path)
-    late = deadlines.overdue_clause(now)
-    by_department = (Ticket.select(Ticket.department, fn.COUNT(Ticket.id))
-                     .join(Grid, on=(Ticket.grid == Grid.id)).where(late & subtree)
-                     .group_by(Ticket.department).tuples())
+def overdue(node, kids, late, now):
+    """超期通报: open tickets past due now (``late``: stats.overdue_summary),
+    by department and by the next level down, and the most overdue of them
+    with their days overdue."""
+    _total, counts, by_child_counts = late
     names = dict(Department.select(Department.id, Department.name).tuples())
-    departments = sorted(({"id": dept, "name": names.get(dept), "count": n} for dept, n in by_department),
+    departments = sorted(({"id": dept, "name": names.get(dept), "count": n} for dept, n in counts.items() if n),
                          key=lambda x: (-x["count"], x["name"] or ""))
-    kids = stats.children(node)
-    counts = stats.overdue_by_child(node, kids, now, tz)
-    by_child = [{"id": child.id, "code": child.code, "name": child.name, "count": counts[child.id]}
-                for child in kids if counts.get(child.id)]
+    by_child = [{"id": child.id, "code": child.code, "name": child.name, "count": by_child_counts[child.id]}
+                for child in kids if by_child_counts.get(child.id)]
     by_child.sort(key=lambda x: (-x["count"], x["code"]))
-    worst = (Ticket.select(Ticket.id, Ticket.number, Ticket.title, Ticket.due_at, Grid.name.alias("grid_name"),
-                           Ticket.department)
-             .join(Grid, on=(Ticket.grid == Grid.id)).where(late & subtree)
-             .order_by(Ticket.due_at, Ticket.id).limit(WORST_OVERDUE).dicts())
+    subtree = trees.subtree_clause(Grid, node.path)
+    worst = []
+    for status in deadlines.OPEN_STATUSES:  # one status at a time: the (status, due_at) index gives the order
+        worst += list(Ticket.select(Ticket.id, Ticket.number, Ticket.title, Ticket.due_at,
+                                    Grid.name.alias("grid_name"), Ticket.department)
+                      .join(Grid, on=(Ticket.grid == Grid.id))
+                      .where((Ticket.status == status) & (Ticket.due_at < now) & subtree)
+                      .order_by(Ticket.due_at, Ticket.id).limit(WORST_OVERDUE).dicts())
+    worst = sorted(worst, key=lambda row: (row["due_at"], row["id"]))[:WORST_OVERDUE]
     listed = [{"id": row["id"], "number": row["number"], "title": row["title"], "grid": row["grid_name"],
                "department": names.get(row["department"]), "days": stats.days_overdue(row["due_at"], now)}
               for row in worst]
@@ -210,21 +211,26 @@ def meetings(node, first, after, tz):
     """Meetings held, items raised at them, items done and evaluated in the
     month; volunteer service records and hours."""
     lo, hi = stats.utc_bounds(first, after, tz)
+    root = node.parent_id is None  # everything is below a top node: no subtree to check
     in_tree = grids.subtree_ids(node)
-    held = Meeting.select(Meeting.id).where(Meeting.grid.in_(in_tree) & (Meeting.held_at >= lo) & (Meeting.held_at < hi))
-    tree_meetings = Meeting.select(Meeting.id).where(Meeting.grid.in_(in_tree))
+    held = Meeting.select(Meeting.id).where((Meeting.held_at >= lo) & (Meeting.held_at < hi))
+    if not root:
+        held = held.where(Meeting.grid.in_(in_tree))
+    tree_meetings = Meeting.select(Meeting.id) if root else Meeting.select(Meeting.id).where(Meeting.grid.in_(in_tree))
     items = MeetingItem.select(fn.COUNT(MeetingItem.id))
     teams = VolunteerTeam.select(VolunteerTeam.id).where(VolunteerTeam.grid.in_(in_tree))
     service = ServiceRecord.select(fn.COUNT(ServiceRecord.id), fn.COALESCE(fn.SUM(ServiceRecord.hours), 0)).where(
-        ServiceRecord.team.in_(teams) & (ServiceRecord.served_on >= first) & (ServiceRecord.served_on < after))
+        (ServiceRecord.served_on >= first) & (ServiceRecord.served_on < after))
+    if not root:
+        service = service.where(ServiceRecord.team.in_(teams))
     records, hours = service.tuples().get()
     return {
         "meetings_held": held.count(),
         "items_raised": items.where(MeetingItem.meeting.in_(held)).scalar(),
-        "items_done": items.where(MeetingItem.meeting.in_(tree_meetings) & (MeetingItem.done_at >= lo)
-                                  & (MeetingItem.done_at < hi)).scalar(),
-        "items_evaluated": items.where(MeetingItem.meeting.in_(tree_meetings) & (MeetingItem.evaluated_at >= lo)
-                                       & (MeetingItem.evaluated_at < hi)).scalar(),
+        "items_done": items.where(((MeetingItem.done_at >= lo) & (MeetingItem.done_at < hi))
+                                  & (MeetingItem.meeting.in_(tree_meetings) if not root else True)).scalar(),
+        "items_evaluated": items.where(((MeetingItem.evaluated_at >= lo) & (MeetingItem.evaluated_at < hi))
+                                       & (MeetingItem.meeting.in_(tree_meetings) if not root else True)).scalar(),
         "service_records": records,
         "service_hours": float(hours or 0),
     }

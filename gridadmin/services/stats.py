@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from peewee import fn
 
 from ..models import Grid, Ticket, TicketEvent
-from ..models.stats import COUNTERS, DIM_ALL, Tally
+from ..models.stats import COUNTERS, DIM_ALL, DIM_DEPARTMENT, Tally
 from . import clock, deadlines, grids, tally, trees
 from .tally import CLOSED, TAKEN_UP
 
@@ -126,55 +126,44 @@ def figures(s):
     }
 
 
-def overdue_now(node, now, tz):
-    """Open tickets past their due time now. For a node the tally keeps: those
-    due in past months from the tally, this month's from the tickets (an
-    index range of this month's due times); else from the tickets."""
+def overdue_summary(node, kids, now, tz):
+    """(total, {department id or None: n}, {child id: n}) of the open tickets
+    past due now in ``node``'s subtree. Where the tally keeps the node: the
+    past months from it (the part without a department is the node's total
+    less its departments'), this month's from one read of this month's due
+    tickets; elsewhere (a community's grids, a grid) from the tickets."""
     this_month = clock.to_local(now, tz).date().replace(day=1)
     start = clock.to_utc(datetime.combine(this_month, time.min), tz)
-    live = (Ticket.select(fn.COUNT(Ticket.id))
-            .join(Grid, on=(Ticket.grid == Grid.id))
+    kept = tally.kept(node.level, DIM_DEPARTMENT)
+    live = (Ticket.select(Ticket.department, Grid.path).join(Grid, on=(Ticket.grid == Grid.id))
             .where(deadlines.overdue_clause(now) & trees.subtree_clause(Grid, node.path)))
-    if not tally.kept(node.level, DIM_ALL):
-        return int(live.scalar() or 0)
-    past = (Tally.select(fn.COALESCE(fn.SUM(Tally.due_open), 0))
-            .where((Tally.node == node.id) & (Tally.dim == DIM_ALL) & (Tally.month < this_month)).scalar())
-    return int(past or 0) + int(live.where(Ticket.due_at >= start).scalar() or 0)
-
-
-def overdue_by_child(node, kids, now, tz):
-    """{child id: open tickets past due now} for the nodes right below
-    ``node``, in two queries (the tally's past months, this month's tickets)."""
-    if not kids:
-        return {}
-    this_month = clock.to_local(now, tz).date().replace(day=1)
-    start = clock.to_utc(datetime.combine(this_month, time.min), tz)
-    counts = dict.fromkeys((k.id for k in kids), 0)
-    kept = [k.id for k in kids if tally.kept(k.level, DIM_ALL)]
     if kept:
-        for child, n in (Tally.select(Tally.node, fn.SUM(Tally.due_open))
-                         .where(Tally.node.in_(kept) & (Tally.dim == DIM_ALL) & (Tally.month < this_month))
-                         .group_by(Tally.node).tuples()):
-            counts[child] += int(n or 0)
-    by_path = {k.path: k for k in kids}
+        live = live.where(Ticket.due_at >= start)
+    by_department, by_child, total = {}, dict.fromkeys((k.id for k in kids), 0), 0
+    if kept:
+        past = (Tally.select(fn.COALESCE(fn.SUM(Tally.due_open), 0))
+                .where((Tally.node == node.id) & (Tally.dim == DIM_ALL) & (Tally.month < this_month)).scalar())
+        total = int(past or 0)
+        for dept, n in (Tally.select(Tally.key, fn.SUM(Tally.due_open))
+                        .where((Tally.node == node.id) & (Tally.dim == DIM_DEPARTMENT) & (Tally.month < this_month))
+                        .group_by(Tally.key).tuples()):
+            by_department[dept] = int(n or 0)
+        by_department[None] = total - sum(by_department.values())  # dispatched to grid workers
+        kept_kids = [k.id for k in kids if tally.kept(k.level, DIM_ALL)]
+        if kept_kids:
+            for child, n in (Tally.select(Tally.node, fn.SUM(Tally.due_open))
+                             .where(Tally.node.in_(kept_kids) & (Tally.dim == DIM_ALL) & (Tally.month < this_month))
+                             .group_by(Tally.node).tuples()):
+                by_child[child] += int(n or 0)
+    by_path = {k.path: k.id for k in kids}
     depth = len([p for p in node.path.strip("/").split("/") if p]) + 1
-    live = (Ticket.select(Grid.path).join(Grid, on=(Ticket.grid == Grid.id))
-            .where(deadlines.overdue_clause(now) & trees.subtree_clause(Grid, node.path)))
-    rest = [] if len(kept) == len(kids) else live.tuples()  # children the tally does not keep
-    for (path,) in rest:
-        child_path = "/" + "/".join(path.strip("/").split("/")[:depth]) + "/"
-        child = by_path.get(child_path)
-        if child is None:
-            continue
-        if tally.kept(child.level, DIM_ALL):
-            continue  # counted below, this month's only
-        counts[child.id] += 1
-    for (path,) in live.where(Ticket.due_at >= start).tuples():
-        child_path = "/" + "/".join(path.strip("/").split("/")[:depth]) + "/"
-        child = by_path.get(child_path)
-        if child is not None and tally.kept(child.level, DIM_ALL):
-            counts[child.id] += 1
-    return counts
+    for dept, path in live.tuples():
+        total += 1
+        by_department[dept] = by_department.get(dept, 0) + 1
+        child = by_path.get("/" + "/".join(path.strip("/").split("/")[:depth]) + "/")
+        if child is not None:
+            by_child[child] += 1
+    return total, by_department, by_child
 
 
 def children(node):
