@@ -192,7 +192,8 @@ def overdue(node, kids, late, now):
     by_child = [{"id": child.id, "code": child.code, "name": child.name, "count": by_child_counts[child.id]}
                 for child in kids if by_child_counts.get(child.id)]
     by_child.sort(key=lambda x: (-x["count"], x["code"]))
-    subtree = trees.subtree_clause(Grid, node.path)
+    # At a top node everything is below: no subtree check (the index order alone).
+    subtree = trees.subtree_clause(Grid, node.path) if node.parent_id is not None else True
     worst = []
     for status in deadlines.OPEN_STATUSES:  # one status at a time: the (status, due_at) index gives the order
         worst += list(Ticket.select(Ticket.id, Ticket.number, Ticket.title, Ticket.due_at,

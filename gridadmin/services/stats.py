@@ -136,7 +136,9 @@ def overdue_summary(node, kids, now, tz):
     start = clock.to_utc(datetime.combine(this_month, time.min), tz)
     kept = tally.kept(node.level, DIM_DEPARTMENT)
     live = (Ticket.select(Ticket.department, Grid.path).join(Grid, on=(Ticket.grid == Grid.id))
-            .where(deadlines.overdue_clause(now) & trees.subtree_clause(Grid, node.path)))
+            .where(deadlines.overdue_clause(now)))
+    if node.parent_id is not None:  # a top node has everything below it
+        live = live.where(trees.subtree_clause(Grid, node.path))
     if kept:
         live = live.where(Ticket.due_at >= start)
     by_department, by_child, total = {}, dict.fromkeys((k.id for k in kids), 0), 0
