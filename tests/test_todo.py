@@ -62,6 +62,7 @@ def test_centre_queues_within_scope(app, world):
         assert later.id not in ids("mine", centre)
         assert ids("mine", centre) == {t_in.id, late.id, asking.id}
         assert todo.count(centre, NOW, TZ) == 3
+        assert todo.count(centre, NOW, TZ, cap=2) == 2  # the badge stops counting at its cap
         counts = {q.key: q.count for q in todo.queues(centre, NOW, TZ)}
         assert counts == {"to_dispatch": 1, "extension_to_decide": 1, "overdue": 1, "due_soon": 1, "last_hour": 1}
         overdue = next(q for q in todo.queues(centre, NOW, TZ) if q.key == "overdue")

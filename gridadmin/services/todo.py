@@ -163,19 +163,33 @@ def tickets(key, user, now, tz):
     return Ticket.select(Ticket.id).where(clause(key, user, now, tz))
 
 
-def count(user, now, tz):
+def _capped(query, cap):
+    """How many rows ``query`` has, reading at most ``cap`` of them."""
+    if cap is None:
+        return query.count()
+    return query.limit(cap).count()
+
+
+def count(user, now, tz, cap=None):
     """The navbar badge: how many tickets wait for ``user`` to act (the
     size of "my to-do"). A command centre's queues are disjoint but for
     overdue tickets with an extension pending: counted as three indexed
-    counts (the badge is on every page), not one OR over the tickets."""
+    counts (the badge is on every page), not one OR over the tickets.
+    ``cap``: stop counting there (the badge shows "99+"; a whole district's
+    queues would otherwise be counted on every page)."""
     if user is None or user.role not in ACTIONABLE:
         return 0
     if user.role in ("centre", "admin"):
         parts = (clause("to_dispatch", user, now, tz), clause("overdue", user, now, tz),
                  clause("extension_to_decide", user, now, tz)
                  & ~(Ticket.due_at.is_null(False) & (Ticket.due_at < now)))
-        return sum(Ticket.select(Ticket.id).where(part).count() for part in parts)
-    return tickets("mine", user, now, tz).count()
+        total = 0
+        for part in parts:
+            total += _capped(Ticket.select(Ticket.id).where(part), None if cap is None else cap - total)
+            if cap is not None and total >= cap:
+                break
+        return total
+    return _capped(tickets("mine", user, now, tz), cap)
 
 
 def _overdue_by_department(user, now, tz):

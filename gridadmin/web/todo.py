@@ -13,6 +13,8 @@ from .filters import LocalDateRangeFilter
 from .views.points import ledger_url
 from .views.ticket import TicketView, figure_url, todo_url
 
+BADGE_CAP = 99  # the navbar shows "99+" beyond: counted on every page, it stops there
+
 
 def _ticket_view(admin):
     return next(v for v in admin._views if isinstance(v, TicketView))
@@ -32,7 +34,8 @@ def badge():
     if user is None or not getattr(user, "is_authenticated", False) or user.role not in todo.ACTIONABLE:
         return None
     if "_gridadmin_todo_badge" not in g:
-        g._gridadmin_todo_badge = (todo.count(user, _now(), current_app.config["TIMEZONE"]),
+        found = todo.count(user, _now(), current_app.config["TIMEZONE"], cap=BADGE_CAP + 1)
+        g._gridadmin_todo_badge = (f"{BADGE_CAP}+" if found > BADGE_CAP else found,
                                    todo_url(_ticket_view(_admin()), "mine"))
     return g._gridadmin_todo_badge
 
