@@ -15,7 +15,7 @@ TOP = 10
 def headline(node, first, after, tz, now):
     """The headline figures alone (the home page of leaders and administrators)."""
     figures = stats.figures(stats.sums([node], first, after, tz=tz).get(node.id))
-    figures["overdue"] = stats.overdue_summary(node, [], now, tz)[0]
+    figures["overdue"] = stats.overdue_total(node, now, tz)
     return figures
 
 

@@ -126,7 +126,13 @@ def figures(s):
     }
 
 
-def overdue_summary(node, kids, now, tz):
+def overdue_total(node, now, tz):
+    """Open tickets past due now in ``node``'s subtree (the headline's count):
+    ``overdue_summary``'s total, counted without reading the rows."""
+    return overdue_summary(node, [], now, tz, count_only=True)[0]
+
+
+def overdue_summary(node, kids, now, tz, count_only=False):
     """(total, {department id or None: n}, {child id: n}) of the open tickets
     past due now in ``node``'s subtree. Where the tally keeps the node: the
     past months from it (the part without a department is the node's total
@@ -157,6 +163,12 @@ def overdue_summary(node, kids, now, tz):
                              .where(Tally.node.in_(kept_kids) & (Tally.dim == DIM_ALL) & (Tally.month < this_month))
                              .group_by(Tally.node).tuples()):
                 by_child[child] += int(n or 0)
+    if count_only:
+        query = live.select(fn.COUNT(Ticket.id))
+        if node.parent_id is None:  # no join needed: the (status, due_at) index alone
+            query = Ticket.select(fn.COUNT(Ticket.id)).where(
+                deadlines.overdue_clause(now) & ((Ticket.due_at >= start) if kept else True))
+        return total + int(query.scalar() or 0), by_department, by_child
     by_path = {k.path: k.id for k in kids}
     depth = len([p for p in node.path.strip("/").split("/") if p]) + 1
     for dept, path in live.tuples():
