@@ -27,7 +27,7 @@ from ..models import (
 from ..models.base import N_
 from ..models.lookups import Category, Source
 from ..models.stats import DIM_CATEGORY, DIM_DEPARTMENT, DIM_SOURCE, BriefingSettings
-from . import deadlines, grids, points, stats, trees
+from . import deadlines, grids, points, stats
 from .errors import RuleError
 
 TOP = 10
@@ -192,15 +192,19 @@ def overdue(node, kids, late, now):
     by_child = [{"id": child.id, "code": child.code, "name": child.name, "count": by_child_counts[child.id]}
                 for child in kids if by_child_counts.get(child.id)]
     by_child.sort(key=lambda x: (-x["count"], x["code"]))
-    # At a top node everything is below: no subtree check (the index order alone).
-    subtree = trees.subtree_clause(Grid, node.path) if node.parent_id is not None else True
     worst = []
-    for status in deadlines.OPEN_STATUSES:  # one status at a time: the (status, due_at) index gives the order
-        worst += list(Ticket.select(Ticket.id, Ticket.number, Ticket.title, Ticket.due_at,
-                                    Grid.name.alias("grid_name"), Ticket.department)
-                      .join(Grid, on=(Ticket.grid == Grid.id))
-                      .where((Ticket.status == status) & (Ticket.due_at < now) & subtree)
-                      .order_by(Ticket.due_at, Ticket.id).limit(WORST_OVERDUE).dicts())
+    for status in deadlines.OPEN_STATUSES:
+        query = (Ticket.select(Ticket.id, Ticket.number, Ticket.title, Ticket.due_at,
+                               Grid.name.alias("grid_name"), Ticket.department)
+                 .join(Grid, on=(Ticket.grid == Grid.id))
+                 .where((Ticket.status == status) & (Ticket.due_at < now))
+                 .order_by(Ticket.due_at, Ticket.id).limit(WORST_OVERDUE))
+        if node.parent_id is not None:
+            # Below the top: read the subtree's grids' index ((grid, created_at, status, due_at)),
+            # not the whole district's overdue tickets in due order.
+            query = query.where(Ticket.grid.in_(grids.subtree_ids(node)))
+        # At a top node everything is below: the (status, due_at) index gives the order alone.
+        worst += list(query.dicts())
     worst = sorted(worst, key=lambda row: (row["due_at"], row["id"]))[:WORST_OVERDUE]
     listed = [{"id": row["id"], "number": row["number"], "title": row["title"], "grid": row["grid_name"],
                "department": names.get(row["department"]), "days": stats.days_overdue(row["due_at"], now)}

@@ -14,7 +14,7 @@ from peewee import fn
 
 from ..models import Grid, Ticket, TicketEvent
 from ..models.stats import COUNTERS, DIM_ALL, DIM_DEPARTMENT, Tally
-from . import clock, deadlines, grids, tally, trees
+from . import clock, deadlines, grids, tally
 from .tally import CLOSED, TAKEN_UP
 
 # Figures a drill-down can list, and the events behind event-counted ones.
@@ -144,7 +144,8 @@ def overdue_summary(node, kids, now, tz, count_only=False):
     live = (Ticket.select(Ticket.department, Grid.path).join(Grid, on=(Ticket.grid == Grid.id))
             .where(deadlines.overdue_clause(now)))
     if node.parent_id is not None:  # a top node has everything below it
-        live = live.where(trees.subtree_clause(Grid, node.path))
+        # The subtree's grids' index ((grid, created_at, status, due_at)), not the district's due order.
+        live = live.where(Ticket.grid.in_(grids.subtree_ids(node)))
     if kept:
         live = live.where(Ticket.due_at >= start)
     by_department, by_child, total = {}, dict.fromkeys((k.id for k in kids), 0), 0
