@@ -304,3 +304,19 @@ def test_briefing_roles_print_xlsx_and_publish(app, month_web):
     assert "2026-10" in frozen
     other = User.create(username="o", password_hash="x", role="centre", grid=month_web["other_street"])
     assert client_for(app, other).get(f"/admin/briefing/published/{record.id}/").status_code == 404
+
+
+def test_overdue_without_a_department_is_the_nodes_rest(month):
+    """Dispatched to a grid worker (no department): counted under 网格员, from
+    the tally's total less its departments' (past months)."""
+    worker = User.get(User.username == "w").worker
+    ticket = workflow.report(Ticket(title="树枝折断", category=month["cat"], source=month["src"], grid=month["g1"]),
+                             month["admin"], date(2026, 10, 1), tz=TZ)
+    for action, fields in (("accept", {}), ("dispatch", {"assignee": worker})):
+        ticket = month["step"](ticket, action, at(10, 1, 3), **fields)
+    result = briefings.compute(month["street"], OCT, TZ, now=NOW)
+    assert sorted((d["name"] or "", d["count"]) for d in result["overdue"]["by_department"]) == [
+        ("", 1), ("城管局", 2)]
+    assert result["figures"]["overdue"]["value"] == 3
+    live = briefings.compute(month["g1"], OCT, TZ, now=NOW)  # a grid: from its tickets alone
+    assert sorted((d["name"] or "", d["count"]) for d in live["overdue"]["by_department"]) == [("", 1), ("城管局", 2)]
