@@ -13,7 +13,9 @@ times round robin (interleaved, many repetitions):
   reporter and department names and renders them as a plain Jinja table;
 - the /admin/ticket/ list page: default, filtered by status, filtered by grid
   (a community's code, with everything below it), searched for 漏水, sorted by
-  created time, and page 500 of that sort.
+  created time, and page 500 of that sort;
+- the dashboard and the monthly briefing of the whole district (pass mark
+  10× bare) and of a street's command centre (5× bare).
 
 It prints the median in ms (wall clock, as served, which sets the pass mark;
 and this process's CPU time, steadier on a busy machine), the ratio to the
@@ -92,12 +94,32 @@ def build_here(path, tickets, grids, seed):
     print(f"built {os.path.basename(path)} in {elapsed:.1f}s, peak RSS {peak_rss_mb():.0f} MB")
 
 
+def upgrade_here(path):
+    """A database built by an older version: apply its migrations and fill
+    the tally from the tickets and their events (child process)."""
+    from gridadmin import db as dbmod
+    from gridadmin.models import Tally, Ticket, db
+    from gridadmin.services import tally
+
+    app = make_app(path)
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        for name in dbmod.upgrade():
+            print(f"  applied {name}")
+        if Ticket.select().exists() and not Tally.select().exists():
+            started = time.monotonic()
+            print(f"  tally: {tally.rebuild(app.config['TIMEZONE']):,} cells in {time.monotonic() - started:.0f}s")
+        db.close()
+
+
 def ensure_db(tickets, grids, seed, rebuild=False):
     path = db_path(tickets, grids, seed)
     if rebuild and os.path.exists(path):
         os.remove(path)
     if os.path.exists(path):
         print(f"reusing {os.path.relpath(path)} ({os.path.getsize(path) / 2**20:.0f} MB)")
+        subprocess.run([sys.executable, os.path.abspath(__file__), "--upgrade-only", "--tickets", str(tickets),
+                        "--grids", str(grids), "--seed", str(seed)], check=True)
         return path
     print(f"building {os.path.relpath(path)}: {tickets:,} tickets, {grids:,} grids …", flush=True)
     subprocess.run([sys.executable, os.path.abspath(__file__), "--build-only", "--tickets", str(tickets),
@@ -217,7 +239,19 @@ def cases(app):
         ("scoped: street centre, overdue", f"{base}?flt0_{overdue_arg}=1", SCOPED_USER),
         # One ticket's page: timeline, photos, the steps the user may take.
         ("details of a rated ticket", f"{base}details/?id={rated}", "admin"),
+        # Figures (issue 10), read from the tally: the whole district's
+        # dashboard (this month, its 12-month trend) and last month's
+        # briefing; then a street centre's.
+        ("dashboard: district", "/admin/dashboard/", "admin"),
+        ("briefing: district", "/admin/briefing/", "admin"),
+        ("dashboard: street centre", "/admin/dashboard/", SCOPED_USER),
+        ("briefing: street centre", "/admin/briefing/", SCOPED_USER),
     ]
+
+
+# Pass marks per case (× the bare route), where they differ from TARGET_RATIO.
+TARGETS = {"dashboard: district": 10.0, "briefing: district": 10.0,
+           "dashboard: street centre": 5.0, "briefing: street centre": 5.0}
 
 
 SCOPED_USER = "bench-street-centre"
@@ -267,12 +301,16 @@ def main():
     parser.add_argument("--profile-sort", default="cumulative", help="pstats sort key for --profile (e.g. tottime)")
     parser.add_argument("--profile", metavar="CASE", help="cProfile one case (its label's first word)")
     parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--upgrade-only", action="store_true", help=argparse.SUPPRESS)
     opts = parser.parse_args()
     if opts.quick:
         opts.tickets, opts.grids, opts.reps = 3000, 200, 20
 
     if opts.build_only:
         build_here(db_path(opts.tickets, opts.grids, opts.seed), opts.tickets, opts.grids, opts.seed)
+        return
+    if opts.upgrade_only:
+        upgrade_here(db_path(opts.tickets, opts.grids, opts.seed))
         return
 
     path = ensure_db(opts.tickets, opts.grids, opts.seed, rebuild=opts.rebuild)
@@ -344,21 +382,25 @@ def main():
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"{'case':<34}{'median ms':>10}{'p90 ms':>9}{'× bare':>8}{'cpu ms':>8}{'× bare':>8}"
           f"{'queries':>9}{'rows':>6}  ok")
-    worst = 0.0
+    worst, failed = 0.0, []
     for label, _url, _who in plan:
         median = statistics.median(times[label])
         p90 = sorted(times[label])[int(0.9 * (len(times[label]) - 1))]
         ratio = median / bare
+        target = TARGETS.get(label, TARGET_RATIO)
         if label != "bare":
-            worst = max(worst, ratio)
-        ok = "" if label == "bare" else ("yes" if ratio <= TARGET_RATIO else "NO")
+            worst = max(worst, ratio / target * TARGET_RATIO)
+            if ratio > target:
+                failed.append(label)
+        ok = "" if label == "bare" else ("yes" if ratio <= target else "NO")
         median_cpu = statistics.median(cpu[label])
         print(f"{label:<34}{median:>10.2f}{p90:>9.2f}{ratio:>8.2f}{median_cpu:>8.2f}{median_cpu / bare_cpu:>8.2f}"
               f"{len(queries[label]):>9}{rows[label]:>6}  {ok}")
     rss, peak = rss_mb(), peak_rss_mb()
-    print(f"\nworst ratio {worst:.2f} (target ≤ {TARGET_RATIO}); app process RSS {rss:.0f} MB, "
+    print(f"\nworst ratio {worst:.2f} (relative to each case's target, as a list page's ≤ {TARGET_RATIO}); "
+          f"failed: {', '.join(failed) or 'none'}; app process RSS {rss:.0f} MB, "
           f"peak {peak:.0f} MB (limit {RSS_LIMIT_MB} MB)")
-    if worst > TARGET_RATIO or peak > RSS_LIMIT_MB:
+    if failed or peak > RSS_LIMIT_MB:
         sys.exit(1)
 
 

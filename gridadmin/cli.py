@@ -232,7 +232,40 @@ def export_command(model, file, username, locale):
     click.echo(file)
 
 
+@click.group("stats")
+def stats_group():
+    """Figures: the tally kept with each workflow step."""
+
+
+@stats_group.command("rebuild")
+def stats_rebuild_command():
+    """Recompute the tally from the tickets and their events."""
+    from flask import current_app
+
+    from .services import tally
+
+    cells = tally.rebuild(current_app.config["TIMEZONE"], echo=click.echo)
+    click.echo(f"tally rebuilt: {cells:,} cells")
+
+
+@stats_group.command("check")
+def stats_check_command():
+    """Compare the tally with a rebuild; exit 1 on any difference."""
+    from flask import current_app
+
+    from .services import tally
+
+    differences = tally.check(current_app.config["TIMEZONE"])
+    for cell, stored, rebuilt in differences[:50]:
+        click.echo(f"{cell}: stored {stored}, rebuilt {rebuilt}")
+    if differences:
+        click.echo(f"{len(differences):,} cells differ; run `flask stats rebuild`")
+        raise SystemExit(1)
+    click.echo("tally ok: equal to a rebuild from the event log")
+
+
 def init_app(app):
+    app.cli.add_command(stats_group)
     app.cli.add_command(import_boundaries_command)
     app.cli.add_command(import_command)
     app.cli.add_command(import_template_command)

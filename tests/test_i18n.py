@@ -35,7 +35,8 @@ VIEWS = ("ticket", "grid", "worker", "partyorg", "partymember", "meeting", "meet
 # programs that open them, as Chinese users name them; the coordinate system
 # and the GeoJSON property key.
 ALLOWED_WORDS = {"ID", "IP", "English", "admin", "Excel", "WPS", "CSV", "XLSX", "xlsx", "csv", "UTF", "GBK", "Alt",
-                 "Enter", "GeoJSON", "WGS", "GPS", "Polygon", "MultiPolygon", "code"}
+                 "Enter", "GeoJSON", "WGS", "GPS", "Polygon", "MultiPolygon", "code",
+                 "GB"}  # a national standard's prefix (GB/T 30428)
 ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 YESTERDAY = date.today() - timedelta(days=1)
 
@@ -280,6 +281,17 @@ def crawl(app, browser, records):
         assert ("boundary-problems" if button == "import" else "boundary-matches") in shown, label
         pages.append((label, response))
     pages.append(("ranking", client.get("/admin/ranking/?month=2026-13")))
+    # Figures: the briefing (a month with records, a bad month and code), its
+    # print view, a publication and its frozen page; the dashboard.
+    pages.append(("briefing", client.get("/admin/briefing/?month=2026-03")))
+    pages.append(("briefing print", client.get("/admin/briefing/?month=2026-03&print=1")))
+    pages.append(("briefing (bad)", client.get("/admin/briefing/?month=2026-13&grid=999")))
+    pages.append(("POST publish", browser.post_form("/admin/briefing/publish/", {"month": "2026-03", "grid": ""},
+                                                    token_url="/admin/briefing/", follow_redirects=True)))
+    pages.append(("published print", client.get("/admin/briefing/published/1/?print=1")))
+    pages.append(("dashboard", client.get("/admin/dashboard/?period=2026-03")))
+    pages.append(("dashboard year", client.get("/admin/dashboard/?period=2026")))
+    pages.append(("dashboard (bad)", client.get("/admin/dashboard/?period=2026-13&grid=999")))
     pages.append(("bulk", client.get("/admin/calendarday/bulk/")))
     pages.append(("POST bulk", browser.post_form("/admin/calendarday/bulk/", {"days": "2026-02-30"})))
     # The import screens: the upload page, and a preview with its errors.

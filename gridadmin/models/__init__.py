@@ -11,6 +11,7 @@ from .meeting import Meeting, MeetingItem
 from .party import PartyMember, PartyOrg
 from .place import GridBoundary
 from .points import PointEntry
+from .stats import BriefingSettings, PublishedBriefing, Tally
 from .ticket import Ticket, TicketCounter, TicketEvent, TicketPhoto
 from .user import User, UserSession
 from .volunteer import ServiceRecord, Volunteer, VolunteerTeam
@@ -19,6 +20,7 @@ ALL_MODELS = [
     Category, Source, Department, Grid, Worker, PartyOrg, PartyMember,
     VolunteerTeam, Volunteer, ServiceRecord, User, Ticket, Meeting, MeetingItem, TicketEvent, TicketPhoto,
     PointEntry, CalendarDay, AuditLog, LoginAttempt, TicketCounter, UserSession, GridBoundary, DispatchRule, ImportLog,
+    Tally, BriefingSettings, PublishedBriefing,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS", "BaseModel", "VersionedModel", "db", "utcnow"]

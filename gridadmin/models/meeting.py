@@ -45,10 +45,10 @@ class MeetingItem(VersionedModel):
     status = CharField(max_length=16, choices=MEETING_ITEM_STATUSES, default="raised", index=True)
     action_mode = CharField(max_length=16, choices=ACTION_MODES, null=True)
     ticket = ForeignKeyField(Ticket, null=True, unique=True, backref="meeting_items", on_delete="RESTRICT")
-    done_at = DateTimeField(null=True)
+    done_at = DateTimeField(null=True, index=True)  # the briefing counts items done in a month
     satisfaction = CharField(max_length=16, choices=SATISFACTION, null=True)
     evaluation = TextField(null=True)
-    evaluated_at = DateTimeField(null=True)
+    evaluated_at = DateTimeField(null=True, index=True)
 
     def __str__(self):
         return self.topic

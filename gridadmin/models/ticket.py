@@ -91,6 +91,8 @@ class Ticket(VersionedModel):
             # index alone (status, then a longitude range; latitude and grid
             # checked in the index).
             (("status", "longitude", "latitude", "grid"), False),
+            # Pending extension requests (the centre's to-do badge, every page).
+            (("extension_due_at",), False),
         )
 
     def __str__(self):

@@ -50,5 +50,9 @@ class ServiceRecord(VersionedModel):
     note = TextField(null=True)
     created_at = DateTimeField(default=utcnow)
 
+    class Meta:
+        # The briefing's volunteer hours of a month, read from the index alone.
+        indexes = ((("served_on", "team", "hours"), False),)
+
     def __str__(self):
         return self.activity

@@ -1495,6 +1495,12 @@ def seed(tickets=5000, grids=None, seed=2026, echo=None, today=None, tz=TZ):
              f"{writer.counts.get(Worker, 0):,} workers ({_time.monotonic() - started:.0f}s)")
         seeder.tickets(tickets, lookups)
         writer.fix_sequences()
+        # The tickets were written in bulk, not step by step: their figures
+        # come from the tally's rebuild (the same function the steps use).
+        from . import tally
+
+        cells = tally.rebuild(tz)
+        echo(f"  tally: {cells:,} cells ({_time.monotonic() - started:.0f}s)")
         _analyze(database)
     finally:
         if sqlite:

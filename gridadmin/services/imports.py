@@ -922,7 +922,7 @@ def may_undo(log, user):
         user.role == "admin" or (log.user_id is not None and log.user_id == user.id))
 
 
-def undo(log, user, address=None):
+def undo(log, user, address=None, tz="Asia/Shanghai"):
     """Delete the records an import created, all or none, while nothing else
     refers to them (records it updated stay as they are). Raises InUse."""
     from ..models import ALL_MODELS
@@ -947,6 +947,12 @@ def undo(log, user, address=None):
                                             ~owner.id.between(min(own), max(own)))
                     if query.exists():
                         raise InUse(current, [(owner, query.count())])
+        from ..models import Ticket
+        from . import tally
+
+        for chunk in chunked(sets.get(Ticket, []), 500):  # their figures go with them
+            for ticket in Ticket.select().where(Ticket.id.in_(chunk)):
+                tally.remove(ticket, tz)
         for name in reversed(list(created)):
             model = by_name[name]
             ids = sets[model]

@@ -21,7 +21,10 @@ SYSTEM = ("user", "auditlog", "loginattempt", "importlog")
 # Places: the map of open tickets and boundaries, and the boundary import
 # (screens of their own, not lists of one model).
 PLACES = ("map", "boundaries")
-VIEWS = SIX_KINDS + LOOP + LOOKUPS + SYSTEM + PLACES
+# Figures: the dashboard (驾驶舱), the monthly briefing (create = publish,
+# export = the .xlsx), and the briefing's ranking settings.
+FIGURES = ("dashboard", "briefing", "briefingsettings")
+VIEWS = SIX_KINDS + LOOP + LOOKUPS + SYSTEM + PLACES + FIGURES
 
 
 def _actions(*names):
@@ -34,10 +37,12 @@ MATRIX = {
     "admin": {**{v: ALL for v in SIX_KINDS + LOOKUPS + ("user",)},
               "meetingitem": _actions(VIEW, EDIT, EXPORT), "pointentry": LEDGER, "ranking": READ,
               "auditlog": LEDGER, "loginattempt": LEDGER, "importlog": LEDGER,
-              "map": READ, "boundaries": _actions(VIEW, CREATE)},
+              "map": READ, "boundaries": _actions(VIEW, CREATE),
+              "dashboard": READ, "briefing": _actions(VIEW, CREATE, EXPORT), "briefingsettings": _actions(VIEW, EDIT)},
     "centre": {**{v: ALL for v in SIX_KINDS},
                "meetingitem": _actions(VIEW, EDIT, EXPORT), "pointentry": LEDGER, "ranking": READ,
-               "calendarday": READ, "importlog": READ, "map": READ, "boundaries": _actions(VIEW, CREATE)},
+               "calendarday": READ, "importlog": READ, "map": READ, "boundaries": _actions(VIEW, CREATE),
+               "dashboard": READ, "briefing": _actions(VIEW, CREATE, EXPORT)},
     "secretary": {
         "grid": _actions(VIEW, CREATE, EDIT, DELETE),
         "worker": _actions(VIEW, CREATE, EDIT),
@@ -50,6 +55,7 @@ MATRIX = {
         "meetingitem": _actions(VIEW, EDIT),
         "ticket": _actions(VIEW, EDIT),
         "pointentry": READ, "ranking": READ, "calendarday": READ, "map": READ, "importlog": READ,
+        "briefing": _actions(VIEW, EXPORT),
     },
     "worker": {
         "grid": READ, "worker": READ, "partyorg": READ, "partymember": READ, "volunteerteam": READ,
@@ -60,7 +66,7 @@ MATRIX = {
     "department": {"ticket": READ},
     "volunteer": {"volunteerteam": READ, "volunteer": READ, "servicerecord": _actions(VIEW, CREATE, EDIT)},
     "viewer": {**{v: READ for v in SIX_KINDS}, "meetingitem": READ, "pointentry": READ, "ranking": READ,
-               "map": READ},
+               "map": READ, "dashboard": READ, "briefing": _actions(VIEW, EXPORT)},
 }
 
 # Edits limited to the user's own records: (role, view) -> the record's field

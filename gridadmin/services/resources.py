@@ -34,7 +34,7 @@ from ..models import (
 )
 from ..models.base import N_
 from ..models.ticket import TICKET_STATUSES
-from . import clock, grids, party, records, tickets, trees, users
+from . import clock, grids, party, records, tally, tickets, trees, users
 from .errors import RuleError
 from .validators import is_mobile
 
@@ -563,9 +563,10 @@ class TicketResource(Resource):
         records.save(obj, True)
         event = workflow.imported(obj, ctx.user)
         ctx.created.setdefault("TicketEvent", []).append(event.id)
+        tally.apply(None, obj, ctx.tz)  # historical tickets count in the figures too
 
     def update(self, obj, values, ctx):
-        tickets.save_ticket(obj, False, ctx.today)
+        tickets.save_ticket(obj, False, ctx.today, ctx.tz)
 
 
 class LookupResource(Resource):

@@ -96,13 +96,29 @@ def check_times(ticket):
         raise RuleError("The closed time cannot be before the ticket was created.", field="closed_at")
 
 
-def save_ticket(ticket, is_created, today):
+COUNTED_FIELDS = ("grid", "category", "source", "created_at")  # what moves a ticket's tally cells
+
+
+def save_ticket(ticket, is_created, today, tz="Asia/Shanghai"):
     """Create (numbered) or update a ticket's own fields. Its status, due
-    time and handling change only through ``services.workflow``."""
+    time and handling change only through ``services.workflow``. An edit of
+    its grid, category or source moves its figures in the tally, in the
+    same transaction."""
+    from . import tally
+
     check_times(ticket)
     if is_created:
         return save_new(ticket, today)
-    ticket.save()
+    if not set(COUNTED_FIELDS) & set(getattr(ticket, "_dirty", ())):
+        ticket.save()
+        return ticket
+    with db.atomic():
+        stored = Ticket.get_by_id(ticket.id)
+        if stored.version != ticket.version:  # stale: let save() refuse it
+            ticket.save()
+        before = tally.snapshot(stored)
+        ticket.save()
+        tally.apply(before, ticket, tz)
     return ticket
 
 

@@ -22,7 +22,7 @@ from datetime import timedelta
 from ..models import Category, Ticket, TicketEvent, db, utcnow
 from ..models.base import N_
 from ..models.ticket import SATISFACTION
-from . import audit, deadlines, photos, points, scope, tickets
+from . import audit, deadlines, photos, points, scope, tally, tickets
 from .errors import Label, RuleError
 
 REOPEN_DAYS = 15  # a closed ticket can be reopened this long after closing
@@ -144,6 +144,7 @@ def report(ticket, actor, today, note=None, photo_files=(), storage_dir=None, ad
         if photo_files:
             photos.attach(ticket, "report", list(photo_files), storage_dir)
         _event(ticket, "report", actor, None, "reported", ticket.created_at, note, {})
+        tally.apply(None, ticket, tz)
         audit.record("create", user=actor, address=address, obj=ticket, changes=audit.diff({}, audit.snapshot(ticket)))
         ticket.dispatch_decision = dispatch.apply(ticket, tz=tz, address=address)
     return ticket
@@ -178,6 +179,7 @@ def transition(ticket, action, actor, *, now=None, tz="Asia/Shanghai", address=N
                    .execute())
         if updated != 1:
             raise RuleError(CONFLICT)
+        counted = tally.snapshot(ticket)  # the row is ours now: what it contributed before the step
         from_status = ticket.status
         for name, value in changes.items():
             setattr(ticket, name, value)
@@ -185,6 +187,7 @@ def transition(ticket, action, actor, *, now=None, tz="Asia/Shanghai", address=N
         if fields.get("photos") and "photos" in step.extra:
             photos.attach(ticket, "handling", list(fields["photos"]), storage_dir)
         _event(ticket, action, actor, from_status, target, now, note, data)
+        tally.apply(counted, ticket, tz)
         ticket.booked_points = _book_points(ticket, action, actor, now, note, tz, on_spot_limit)
         audit.record("update", user=actor, address=address, obj=ticket,
                      changes=audit.diff(before, audit.snapshot(ticket)))

@@ -8,9 +8,11 @@ from flask_login import current_user
 
 from ..models import VersionedModel
 from ..services import permissions
-from . import photos, setup
+from . import photos, setup, todo
 from .i18n import TRANSLATIONS
+from .views.briefing import BriefingView, PublishedBriefingsView
 from .views.calendar import CalendarBulkLink, CalendarDayView
+from .views.dashboard import BriefingSettingsView, DashboardView
 from .views.dispatch import DispatchRuleView
 from .views.grid import GridView, WorkerView
 from .views.lookups import CategoryView, DepartmentView, SourceView
@@ -53,6 +55,9 @@ def record_versions(rows=None, model=None):
 
 def init_app(app):
     app.jinja_env.globals["gridadmin_versions"] = record_versions
+    app.jinja_env.globals["gridadmin_todo_badge"] = todo.badge
+    app.jinja_env.globals["gridadmin_home_queues"] = todo.home_queues
+    app.jinja_env.globals["gridadmin_home_headline"] = todo.home_headline
     admin = Admin(
         app,
         name=_l("Grid governance"),
@@ -66,6 +71,11 @@ def init_app(app):
     admin.add_view(ticket_view)
     admin.add_link(OverdueTicketsLink(_l("Overdue tickets"), ticket_view))
     admin.add_view(MapView(name=_l("Map"), endpoint="map", url="map"))
+    figures = _l("Figures")
+    admin.add_view(DashboardView(name=_l("Dashboard"), endpoint="dashboard", url="dashboard", category=figures))
+    admin.add_view(BriefingView(name=_l("Monthly briefing"), endpoint="briefing", url="briefing", category=figures))
+    admin.add_view(PublishedBriefingsView(name=_l("Published briefings"), endpoint="publishedbriefings",
+                                          url="briefing/published", category=figures))
     admin.add_view(GridView(category=grids))
     admin.add_view(WorkerView(category=grids))
     admin.add_view(BoundaryImportView(name=_l("Import grid boundaries"), endpoint="boundaries", url="boundaries",
@@ -88,6 +98,7 @@ def init_app(app):
     admin.add_view(calendar_view)
     admin.add_link(CalendarBulkLink(_l("Enter holidays in bulk"), calendar_view, category=lookups))
     admin.add_view(DispatchRuleView(category=lookups))
+    admin.add_view(BriefingSettingsView(category=lookups, name=_l("Briefing ranking"), endpoint="briefingsettings"))
     admin.add_view(UserView(category=system))
     admin.add_view(AuditLogView(category=system))
     admin.add_view(LoginAttemptView(category=system))

@@ -128,6 +128,11 @@ FIELD_LABELS = {
     "unchanged": _l("Unchanged"),
     "undone_at": _l("Undone at"),
     "undone_by": _l("Undone by"),
+    "weight_volume": _l("Weight of volume"),
+    "weight_closure": _l("Weight of the closure rate"),
+    "weight_ontime": _l("Weight of the on-time rate"),
+    "weight_rework": _l("Weight of 1 − rework rate"),
+    "min_due": _l("Fewest due tickets to be ranked"),
 }
 
 MODEL_NAMES = {
@@ -154,4 +159,5 @@ MODEL_NAMES = {
     m.GridBoundary: _l("Grid boundary"),
     m.DispatchRule: _l("Dispatch rule"),
     m.ImportLog: _l("Import log"),
+    m.BriefingSettings: _l("Briefing ranking settings"),
 }

@@ -3,7 +3,7 @@
 import json
 from datetime import datetime
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.actions import action
 from flask_babel import gettext
@@ -188,7 +188,8 @@ class ImportLogView(ReadOnlyLogView):
         if not imports.may_undo(log, current_user):
             abort(403)
         try:
-            count = imports.undo(log, current_user._get_current_object(), address=client_address())
+            count = imports.undo(log, current_user._get_current_object(), address=client_address(),
+                                     tz=current_app.config["TIMEZONE"])
         except InUse as error:
             flash(gettext("The import cannot be undone: other records now refer to the records it created.")
                   + " " + in_use_message(error), "error")

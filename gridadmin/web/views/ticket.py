@@ -13,9 +13,9 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms.validators import NumberRange, Optional
 
-from ...models import Ticket, utcnow
+from ...models import Grid, Ticket, utcnow
 from ...models.ticket import SATISFACTION, TICKET_STATUSES
-from ...services import clock, deadlines, dispatch, permissions, photos, places, tickets, workflow
+from ...services import clock, deadlines, dispatch, permissions, photos, places, stats, tickets, todo, workflow
 from ...services.errors import RuleError
 from .. import photos as photo_views
 from ..auth import client_address
@@ -24,6 +24,7 @@ from ..filters import GridSubtreeFilter, LocalDateRangeFilter, LookupFilter
 from ..labels import FIELD_LABELS
 from ..photos import PhotosField, uploaded
 from ..steps import ACTION_LABELS, form_class, step_fields
+from ..validators import parse_id
 
 
 class OverdueFilter(BasePeeweeFilter):
@@ -38,6 +39,63 @@ class OverdueFilter(BasePeeweeFilter):
     def apply(self, query, value):
         overdue = deadlines.overdue_clause(utcnow())
         return query.where(overdue if value == "1" else ~overdue)
+
+    def operation(self):
+        return lazy_gettext("equals")
+
+
+class TodoFilter(BasePeeweeFilter):
+    """A to-do queue (待办) of the user: the same clause the home page counts
+    (``services.todo``); ``mine`` is "my to-do", everything waiting for them."""
+
+    def __init__(self, name):
+        super().__init__(Ticket.id, name, options=[(key, lazy_gettext(todo.LABELS[key])) for key in todo.KEYS])
+
+    def validate(self, value):
+        return value in todo.KEYS
+
+    def apply(self, query, value):
+        return query.where(todo.clause(value, current_user._get_current_object(), g.setdefault(
+            "_gridadmin_now", utcnow()), current_app.config["TIMEZONE"]))
+
+    def operation(self):
+        return lazy_gettext("equals")
+
+
+class FigureFilter(BasePeeweeFilter):
+    """The tickets a figure of the briefing or the dashboard counts (its
+    drill-down): ``figure:node id:period[:key[:department]]``, period
+    ``YYYY-MM`` or ``YYYY``; ``services.stats`` says which tickets."""
+
+    def __init__(self, name):
+        super().__init__(Ticket.id, name)
+
+    def clean(self, value):
+        parts = (value or "").split(":")
+        if len(parts) < 3 or len(parts) > 5 or parts[0] not in stats.DRILLABLE:
+            raise ValueError(value)
+        node = Grid.select(Grid.id, Grid.path).where(Grid.id == parse_id(parts[1])).first() \
+            if parse_id(parts[1]) is not None else None
+        period = stats.parse_period(parts[2])
+        if node is None or period is None:
+            raise ValueError(value)
+        key = parse_id(parts[3]) if len(parts) > 3 and parts[3] else None
+        department = parse_id(parts[4]) if len(parts) > 4 and parts[4] else None
+        if parts[0] in ("source", "category") and key is None:
+            raise ValueError(value)
+        return parts[0], node, period, key, department
+
+    def validate(self, value):
+        try:
+            self.clean(value)
+        except ValueError:
+            return False
+        return True
+
+    def apply(self, query, value):
+        figure, node, (first, after), key, department = value if isinstance(value, tuple) else self.clean(value)
+        return query.where(stats.ticket_clause(figure, node, first, after, current_app.config["TIMEZONE"],
+                                               g.setdefault("_gridadmin_now", utcnow()), key, department))
 
     def operation(self):
         return lazy_gettext("equals")
@@ -79,6 +137,8 @@ class TicketView(BaseModelView):
         LookupFilter(Ticket.department, FIELD_LABELS["department"]),
         GridSubtreeFilter(Ticket.grid, FIELD_LABELS["within"]),
         LocalDateRangeFilter(Ticket.created_at, FIELD_LABELS["created_at"]),
+        TodoFilter(lazy_gettext("To-do")),
+        FigureFilter(lazy_gettext("Figure")),
     )
     # Reporting and correcting a ticket's own fields; its status, due time
     # and handling change only through the workflow's steps.
@@ -148,7 +208,7 @@ class TicketView(BaseModelView):
                             photo_files=prepared["photos"], storage_dir=current_app.config["PHOTO_DIR"],
                             address=client_address(), tz=tz)
         else:
-            tickets.save_ticket(obj, False, clock.local_today(tz))
+            tickets.save_ticket(obj, False, clock.local_today(tz), tz)
 
     def record_save(self, user, obj, is_created, changes):
         if not is_created:  # a report is logged by workflow.report, with its first event
@@ -275,6 +335,26 @@ def _event_view(event):
         "note": event.note or "",
         "details": details,
     }
+
+
+def filter_index(view, kind):
+    return next(i for i, f in enumerate(view._filters) if isinstance(f, kind))
+
+
+def figure_url(view, figure, node_id, period, key=None, department=None):
+    """The ticket list of a figure's tickets (FigureFilter)."""
+    value = ":".join(str(part) if part is not None else "" for part in (figure, node_id, period, key, department))
+    return url_for("ticket.index_view", **{f"flt0_{filter_index(view, FigureFilter)}": value.rstrip(":")})
+
+
+def todo_url(view, key, **more):
+    """The ticket list filtered to queue ``key`` (and more filters: ``department``)."""
+    args = {f"flt0_{filter_index(view, TodoFilter)}": key}
+    if "department" in more:
+        index = next(i for i, f in enumerate(view._filters)
+                     if isinstance(f, LookupFilter) and f.column is Ticket.department)
+        args[f"flt1_{index}"] = more["department"]
+    return url_for("ticket.index_view", **args)
 
 
 class OverdueTicketsLink(MenuLink):

@@ -1,0 +1,370 @@
+"""The tally (统计汇总): a daily rollup of tickets per grid node, kept in the
+same transaction as every workflow step, so that figures over a whole
+district read a few hundred rows instead of a million tickets.
+
+One function says what a ticket contributes, given its columns and its
+events (``contributions``): cells ``(node, dim, key, month) -> {counter: n}``
+for the district, street and community above the ticket's grid (``KEPT``). A step (or an edit of the
+ticket's grid, category or source, or an import) applies the difference
+between the ticket's contributions after and before, as atomic increments
+(``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n``), cells in a fixed
+order (no deadlocks between two steps on PostgreSQL). ``rebuild`` sums the
+same function over every ticket; ``check`` compares the two. So the tally
+always equals what a rebuild from the event log gives: what it holds is a
+pure function of the tickets and their events.
+
+Counters, and the local month each is counted in:
+- by creation month, as the ticket is now: ``reported``; among those
+  ``rep_accepted`` (taken up: accepted and not closed on the spot, whatever
+  happened later), ``rep_rejected``, ``rep_merged``;
+- by due month (the due time after approved extensions), as the ticket is now:
+  ``due``, ``due_closed`` (closed or rated), ``due_ontime`` (closed no later
+  than due), ``due_open`` (still dispatched or in progress);
+- by the month of each event: ``dispatched``, ``handled``, ``returned``,
+  ``extended`` (approved), ``rated``, ``satisfied``, ``basically``,
+  ``on_spot`` (自办自结), ``handle_hours`` (working hours from the dispatch
+  to each handling submitted).
+Dimensions: all counters for the node (``a``); ``reported`` by category
+(``c``) and by source (``s``); department figures by the ticket's current
+department (``d``).
+"""
+
+import json
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+from functools import lru_cache
+
+from peewee import EXCLUDED
+
+from ..models import CalendarDay, Grid, Ticket, TicketEvent, db
+from ..models.stats import (
+    COUNTERS,
+    DIM_ALL,
+    DIM_CATEGORY,
+    DIM_DEPARTMENT,
+    DIM_SOURCE,
+    Tally,
+)
+from . import clock, deadlines
+
+OPEN = deadlines.OPEN_STATUSES
+CLOSED = ("closed", "rated")
+TAKEN_UP = ("accepted", "dispatched", "in_progress", "handled")
+DEPARTMENT_COUNTERS = ("due", "due_closed", "due_ontime", "due_open", "dispatched", "handled", "returned",
+                       "extended", "handle_hours")
+EVENT_COUNTER = {"dispatch": "dispatched", "handle": "handled", "return": "returned",
+                 "approve_extension": "extended", "rate": "rated", "close_on_spot": "on_spot"}
+EVENT_ACTIONS = (*EVENT_COUNTER, "reopen")  # the events contributions read
+TICKET_COLUMNS = (Ticket.id, Ticket.grid, Ticket.category, Ticket.source, Ticket.department, Ticket.status,
+                  Ticket.created_at, Ticket.dispatched_at, Ticket.due_at, Ticket.closed_at)
+
+
+def _day(value, tz):
+    """The local day of a UTC time (zone offsets are whole quarter hours)."""
+    return _local_day(value.date(), value.hour, value.minute // 15, tz)
+
+
+def _month(value, tz):
+    """The first day of the local month of a UTC time: the tally's cells."""
+    return _day(value, tz).replace(day=1)
+
+
+@lru_cache(maxsize=200000)
+def _local_day(day, hour, quarter, tz):
+    return clock.to_local(datetime.combine(day, time(hour, quarter * 15)), tz).date()
+
+
+# Which nodes the tally keeps, and which dimensions at each: districts and
+# streets everything, communities their totals. Figures of anything else
+# (a community's categories, a grid) are computed from its tickets by the
+# same ``contributions`` (``live``): few tickets, no rollup needed.
+KEPT = {"district": (DIM_ALL, DIM_CATEGORY, DIM_SOURCE, DIM_DEPARTMENT),
+        "street": (DIM_ALL, DIM_CATEGORY, DIM_SOURCE, DIM_DEPARTMENT),
+        "community": (DIM_ALL,)}
+
+
+def kept(level, dim):
+    return dim in KEPT.get(level, ())
+
+
+def ancestors(grid_id):
+    """{node id: dims kept} for the nodes above (and at) a grid that the tally keeps."""
+    path = Grid.select(Grid.path).where(Grid.id == grid_id).scalar()
+    ids = _path_ids(path) if path else (grid_id,)
+    levels = dict(Grid.select(Grid.id, Grid.level).where(Grid.id.in_(list(ids))).tuples())
+    return {node: KEPT[levels[node]] for node in ids if levels.get(node) in KEPT}
+
+
+@lru_cache(maxsize=65536)
+def _path_ids(path):
+    return tuple(int(part) for part in path.strip("/").split("/") if part)
+
+
+def working_hours(start, end, tz, calendar=None):
+    """Hours between two UTC times counted on workdays only."""
+    if start is None or end is None or end <= start:
+        return 0.0
+    cal = calendar or deadlines._Calendar(_day(start, tz))
+    total = timedelta()
+    day = _day(start, tz)
+    last = _day(end, tz)
+    while day <= last:
+        if cal.is_workday(day):
+            lo = max(start, clock.to_utc(datetime.combine(day, time.min), tz))
+            hi = min(end, clock.to_utc(datetime.combine(day + timedelta(days=1), time.min), tz))
+            if hi > lo:
+                total += hi - lo
+        day += timedelta(days=1)
+    return round(total.total_seconds() / 3600, 4)
+
+
+def contributions(ticket, events, nodes, tz, calendar=None):
+    """{(node, dim, key, month): {counter: n}} of one ticket. ``ticket``: an
+    object with the TICKET_COLUMNS' attributes; ``events``: its events as
+    (action, at, data) oldest first; ``nodes``: {node id: dims kept} of the
+    nodes counting it."""
+    own = defaultdict(lambda: defaultdict(float))  # (dim, key, day) -> counters
+
+    def add(day, counter, n=1, dims=(DIM_ALL,)):
+        own[(DIM_ALL, 0, day)][counter] += n
+        for dim in dims:
+            if dim == DIM_CATEGORY:
+                own[(dim, ticket.category_id, day)][counter] += n
+            elif dim == DIM_SOURCE:
+                own[(dim, ticket.source_id, day)][counter] += n
+            elif dim == DIM_DEPARTMENT and ticket.department_id is not None:
+                own[(dim, ticket.department_id, day)][counter] += n
+
+    dept = (DIM_DEPARTMENT,)
+    created = _month(ticket.created_at, tz)
+    add(created, "reported", dims=(DIM_CATEGORY, DIM_SOURCE))
+    status = ticket.status
+    if status in TAKEN_UP or (status in CLOSED and ticket.dispatched_at is not None):
+        add(created, "rep_accepted")
+    elif status == "rejected":
+        add(created, "rep_rejected")
+    elif status == "merged":
+        add(created, "rep_merged")
+    if ticket.due_at is not None:
+        due = _month(ticket.due_at, tz)
+        add(due, "due", dims=dept)
+        if status in CLOSED:
+            add(due, "due_closed", dims=dept)
+            if ticket.closed_at is not None and ticket.closed_at <= ticket.due_at:
+                add(due, "due_ontime", dims=dept)
+        elif status in OPEN:
+            add(due, "due_open", dims=dept)
+    dispatched_at = None
+    for action, at, data in events:
+        if action == "dispatch":
+            dispatched_at = at
+        elif action == "reopen":
+            dispatched_at = None
+        counter = EVENT_COUNTER.get(action)
+        if counter is None:
+            continue
+        day = _month(at, tz)
+        add(day, counter, dims=dept if counter in DEPARTMENT_COUNTERS else ())
+        if action == "handle" and dispatched_at is not None:
+            add(day, "handle_hours", working_hours(dispatched_at, at, tz, calendar), dims=dept)
+        elif action == "rate":
+            satisfaction = (json.loads(data) if data else {}).get("satisfaction")
+            if satisfaction == "satisfied":
+                add(day, "satisfied")
+            elif satisfaction == "basically":
+                add(day, "basically")
+    cells = {}
+    for (dim, key, day), counters in own.items():
+        for node, dims in nodes.items():
+            if dim in dims:
+                cells[(node, dim, key, day)] = counters
+    return cells
+
+
+def _events(ticket_id):
+    return list(TicketEvent.select(TicketEvent.action, TicketEvent.at, TicketEvent.data)
+                .where(TicketEvent.ticket == ticket_id)
+                .order_by(TicketEvent.at, TicketEvent.id).tuples())
+
+
+class _State:
+    """The columns ``contributions`` reads, copied off a ticket."""
+
+    __slots__ = ("id", "grid_id", "category_id", "source_id", "department_id", "status", "created_at",
+                 "dispatched_at", "due_at", "closed_at")
+
+    def __init__(self, ticket):
+        for name in self.__slots__:
+            setattr(self, name, getattr(ticket, name))
+
+
+def snapshot(ticket):
+    """What a ticket contributes now, read inside the caller's transaction
+    (after its conditional UPDATE has locked the row): keep it, take the
+    step, then ``apply(before, ticket, tz)``."""
+    state = _State(ticket)
+    return state, _events(ticket.id)
+
+
+def current(ticket, tz):
+    state, events = snapshot(ticket)
+    return contributions(state, events, ancestors(state.grid_id), tz)
+
+
+def apply(before, ticket, tz):
+    """Apply the difference between ``ticket``'s contributions now and
+    ``before`` (a ``snapshot``, or None for a new ticket)."""
+    after = current(ticket, tz)
+    old = contributions(before[0], before[1], ancestors(before[0].grid_id), tz) if before else {}
+    delta = {}
+    for cell in set(after) | set(old):
+        a, b = after.get(cell, {}), old.get(cell, {})
+        changes = {c: a.get(c, 0) - b.get(c, 0) for c in set(a) | set(b)}
+        changes = {c: n for c, n in changes.items() if n}
+        if changes:
+            delta[cell] = changes
+    _increment(delta)
+
+
+def remove(ticket, tz):
+    """Take a ticket's contributions away (before deleting it)."""
+    old = current(ticket, tz)
+    _increment({cell: {c: -n for c, n in counters.items() if n} for cell, counters in old.items()})
+
+
+def _increment(delta):
+    """Atomic ``n = n + d`` per cell, in a fixed order."""
+    for (node, dim, key, day) in sorted(delta):
+        changes = delta[(node, dim, key, day)]
+        row = {name: 0 for name in COUNTERS}
+        row.update({name: (round(n, 4) if name == "handle_hours" else int(n)) for name, n in changes.items()})
+        (Tally.insert(node=node, dim=dim, key=key, month=day, **row)
+         .on_conflict(conflict_target=[Tally.node, Tally.dim, Tally.month, Tally.key],
+                      update={getattr(Tally, name): getattr(Tally, name) + getattr(EXCLUDED, name)
+                              for name in changes})
+         .execute())
+
+
+def live(tickets_query, node_of, tz):
+    """Cells computed from tickets (for nodes the tally does not keep):
+    ``node_of(ticket)`` names the node each ticket counts for (or None)."""
+    found = list(tickets_query.select(*TICKET_COLUMNS))
+    events = defaultdict(list)
+    ids = [t.id for t in found]
+    for start in range(0, len(ids), 500):
+        for ticket_id, action, at, data in (TicketEvent.select(TicketEvent.ticket, TicketEvent.action, TicketEvent.at,
+                                                               TicketEvent.data)
+                                            .where(TicketEvent.ticket.in_(ids[start:start + 500])
+                                                   & TicketEvent.action.in_(EVENT_ACTIONS))
+                                            .order_by(TicketEvent.ticket, TicketEvent.at, TicketEvent.id).tuples()):
+            events[ticket_id].append((action, at, data))
+    total = defaultdict(lambda: defaultdict(float))
+    every = (DIM_ALL, DIM_CATEGORY, DIM_SOURCE, DIM_DEPARTMENT)
+    for ticket in found:
+        node = node_of(ticket)
+        if node is None:
+            continue
+        for cell, counters in contributions(ticket, events.get(ticket.id, ()), {node: every}, tz).items():
+            target = total[cell]
+            for name, n in counters.items():
+                target[name] += n
+    return total
+
+
+# --- rebuild and check ------------------------------------------------------
+
+
+def chunks(tz, chunk=20000, echo=None):
+    """Every ticket's contributions, summed a chunk of tickets at a time:
+    yields {cell: {counter: n}} per chunk (from the tickets and their events)."""
+    paths = dict(Grid.select(Grid.id, Grid.path).tuples())
+    levels = dict(Grid.select(Grid.id, Grid.level).where(Grid.level.in_(list(KEPT))).tuples())
+    calendar = deadlines.MemoryCalendar(dict(CalendarDay.select(CalendarDay.day, CalendarDay.workday).tuples()))
+    last_id, done = 0, 0
+    while True:
+        tickets = list(Ticket.select(*TICKET_COLUMNS).where(Ticket.id > last_id).order_by(Ticket.id).limit(chunk))
+        if not tickets:
+            break
+        lo, hi = tickets[0].id, tickets[-1].id
+        events = defaultdict(list)
+        for ticket_id, action, at, data in (TicketEvent.select(TicketEvent.ticket, TicketEvent.action, TicketEvent.at,
+                                                               TicketEvent.data)
+                                            .where(TicketEvent.ticket.between(lo, hi)
+                                                   & TicketEvent.action.in_(EVENT_ACTIONS))
+                                            .order_by(TicketEvent.ticket, TicketEvent.at, TicketEvent.id).tuples()):
+            events[ticket_id].append((action, at, data))
+        total = defaultdict(lambda: defaultdict(float))
+        for ticket in tickets:
+            nodes = {node: KEPT[levels[node]] for node in _path_ids(paths[ticket.grid_id]) if node in levels}
+            for cell, counters in contributions(ticket, events.get(ticket.id, ()), nodes, tz, calendar).items():
+                target = total[cell]
+                for name, n in counters.items():
+                    target[name] += n
+        yield total
+        last_id = hi
+        done += len(tickets)
+        if echo:
+            echo(f"  {done:,} tickets")
+
+
+def compute_all(tz, chunk=20000, echo=None):
+    """Every cell, summed over every ticket (in memory: for checks)."""
+    total = defaultdict(lambda: defaultdict(float))
+    for part in chunks(tz, chunk, echo):
+        for cell, counters in part.items():
+            target = total[cell]
+            for name, n in counters.items():
+                target[name] += n
+    return total
+
+
+def _stored():
+    rows = {}
+    for row in Tally.select().tuples():
+        _id, node, dim, key, day, *values = row
+        counters = {name: v for name, v in zip(COUNTERS, values, strict=True) if v}
+        if counters:
+            rows[(node, dim, key, day)] = counters
+    return rows
+
+
+def _normal(cells):
+    out = {}
+    for cell, counters in cells.items():
+        kept = {name: (round(n, 2) if name == "handle_hours" else int(round(n))) for name, n in counters.items()
+                if abs(n) > 1e-6}
+        kept = {k: v for k, v in kept.items() if v}
+        if kept:
+            out[cell] = kept
+    return out
+
+
+def check(tz):
+    """The cells where the stored tally differs from a rebuild: [(cell, stored, rebuilt)]."""
+    rebuilt, stored = _normal(compute_all(tz)), _normal(_stored())
+    return [(cell, stored.get(cell), rebuilt.get(cell)) for cell in sorted(set(rebuilt) | set(stored), key=str)
+            if stored.get(cell) != rebuilt.get(cell)]
+
+
+def rebuild(tz, echo=None, batch=1000):
+    """Replace the tally with what the tickets and their events give (in
+    one transaction, a chunk of tickets at a time: memory stays bounded)."""
+    cells = 0
+    with db.atomic():
+        Tally.delete().execute()
+        for part in chunks(tz, echo=echo):
+            rows = []
+            for (node, dim, key, day), counters in sorted(part.items()):
+                row = {name: 0 for name in COUNTERS}
+                row.update({name: (round(n, 4) if name == "handle_hours" else int(round(n)))
+                            for name, n in counters.items()})
+                if any(row.values()):
+                    rows.append({"node": node, "dim": dim, "key": key, "month": day, **row})
+            cells += len(rows)
+            for start in range(0, len(rows), batch):
+                (Tally.insert_many(rows[start:start + batch])
+                 .on_conflict(conflict_target=[Tally.node, Tally.dim, Tally.month, Tally.key],
+                              update={getattr(Tally, name): getattr(Tally, name) + getattr(EXCLUDED, name)
+                                      for name in COUNTERS})
+                 .execute())
+    return Tally.select().count() if cells else 0

@@ -1,0 +1,174 @@
+"""The tally kept with every workflow step equals a rebuild from the tickets
+and their events: after a whole loop of steps, after concurrent steps in
+threads, after an edit that moves a ticket, after an import and its undo."""
+
+import threading
+from datetime import datetime, timedelta
+
+import factories as f
+import pytest
+
+from gridadmin.models import Category, Department, Tally, Ticket, User, db
+from gridadmin.services import imports, resources, tally, tickets, workflow
+from tests.test_imports import write_csv
+
+TZ = "Asia/Shanghai"
+NOW = datetime(2026, 11, 18, 2, 0)
+
+
+@pytest.fixture
+def loop(database):
+    t = f.tree()
+    cat = f.category("市容环境", time_limit_hours=24, self_closable=True)
+    src = f.source("网格员巡查")
+    dept = f.department("城管局")
+    admin = User.get(User.username == "admin")
+    worker = f.worker(t["g1"], "甲")
+    wuser = User.create(username="w", password_hash="x", role="worker", grid=t["g1"], worker=worker)
+    return {**t, "cat": cat, "src": src, "dept": dept, "admin": admin, "worker": worker, "wuser": wuser}
+
+
+def report(loop, reporter=None, **kw):
+    ticket = Ticket(title="事件", category=loop["cat"], source=loop["src"], grid=kw.get("grid", loop["g1"]),
+                    reporter=reporter)
+    return workflow.report(ticket, kw.get("actor", loop["admin"]), NOW.date(), tz=TZ)
+
+
+def step(ticket, action, actor, at, **fields):
+    return workflow.transition(Ticket.get_by_id(ticket.id), action, actor, now=at, tz=TZ, **fields)
+
+
+def total(counter, node, dim="a", key=0):
+    return sum(getattr(row, counter) for row in Tally.select().where(
+        (Tally.node == node) & (Tally.dim == dim) & (Tally.key == key)))
+
+
+def test_whole_loop_kept_equals_rebuild(loop):
+    admin, dept = loop["admin"], loop["dept"]
+    a = report(loop)
+    for action, kw in (("accept", {}), ("dispatch", {"department": dept}), ("start", {}),
+                       ("handle", {"note": "好"}), ("return", {"note": "没好"}), ("handle", {"note": "好了"}),
+                       ("verify", {}), ("rate", {"satisfaction": "basically"}), ("reopen", {"note": "复发"}),
+                       ("dispatch", {"department": dept}),
+                       ("request_extension", {"note": "材料", "due_at": NOW + timedelta(days=40)}),
+                       ("approve_extension", {})):
+        a = step(a, action, admin, NOW + timedelta(hours=1), **kw)
+    b = report(loop)
+    step(b, "reject", admin, NOW, note="重复")
+    c = report(loop)
+    step(c, "merge", admin, NOW, target=Ticket.get_by_id(a.id))
+    d = report(loop, reporter=loop["worker"])
+    step(d, "close_on_spot", loop["wuser"], NOW, note="当场解决")
+    assert tally.check(TZ) == []
+    for node in (loop["district"].id, loop["street"].id, loop["community"].id):
+        assert total("reported", node) == 4
+        assert total("rep_rejected", node) == 1 and total("rep_merged", node) == 1
+        assert total("returned", node) == 1 and total("handled", node) == 2 and total("on_spot", node) == 1
+        assert total("due_open", node) == 1 and total("extended", node) == 1
+        assert total("basically", node) == 1 and total("rated", node) == 1
+    assert total("reported", loop["g1"].id) == 0  # grids are not kept: their figures come from their tickets
+    assert total("reported", loop["community"].id, "c", loop["cat"].id) == 0  # communities keep totals only
+    assert total("reported", loop["district"].id, "c", loop["cat"].id) == 4
+    assert total("due", loop["district"].id, "d", dept.id) == 1
+    # The kept tally is the rebuilt one.
+    def rows():  # cells that count something (a step may leave a cell at zero)
+        return sorted(row for row in Tally.select(Tally.node, Tally.dim, Tally.key, Tally.month, Tally.reported,
+                                                  Tally.due, Tally.due_open, Tally.handled).tuples() if any(row[4:]))
+
+    before = rows()
+    tally.rebuild(TZ)
+    assert rows() == before
+
+
+def test_check_notices_a_tally_out_of_step(loop):
+    report(loop)
+    assert tally.check(TZ) == []
+    Tally.update(reported=Tally.reported + 1).where(Tally.dim == "a").execute()
+    assert tally.check(TZ) != []
+    tally.rebuild(TZ)
+    assert tally.check(TZ) == []
+
+
+def test_editing_a_tickets_grid_or_category_moves_its_figures(loop):
+    a = report(loop)
+    a = Ticket.get_by_id(a.id)
+    a.grid = loop["g2"].id
+    a.category = f.category("其他").id
+    tickets.save_ticket(a, False, NOW.date(), TZ)
+    assert total("reported", loop["district"].id, "c", a.category_id) == 1
+    assert total("reported", loop["district"].id, "c", loop["cat"].id) == 0
+    assert total("reported", loop["community"].id) == 1
+    assert tally.check(TZ) == []
+
+
+def test_concurrent_steps_keep_the_tally(app, loop):
+    admin, dept = loop["admin"], loop["dept"]
+    made = [report(loop) for _ in range(8)]
+    for t in made:
+        step(t, "accept", admin, NOW)
+    db.close()
+    barrier = threading.Barrier(len(made), timeout=30)
+    errors = []
+
+    def dispatch(ticket_id):
+        with app.app_context():
+            db.connect(reuse_if_open=True)
+            try:
+                barrier.wait()
+                workflow.transition(Ticket.get_by_id(ticket_id), "dispatch", User.get_by_id(admin.id), now=NOW,
+                                    tz=TZ, department=Department.get_by_id(dept.id))
+            except Exception as error:  # pragma: no cover - shown on failure
+                errors.append(repr(error))
+            finally:
+                db.close()
+
+    threads = [threading.Thread(target=dispatch, args=(t.id,)) for t in made]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    db.connect(reuse_if_open=True)
+    assert errors == []
+    assert total("dispatched", loop["district"].id) == 8
+    assert total("dispatched", loop["district"].id, "d", dept.id) == 8
+    assert tally.check(TZ) == []
+
+
+def test_imported_tickets_are_counted_and_undo_takes_them_away(loop, tmp_path):
+    path = write_csv(tmp_path / "t.csv", [
+        ["编号", "标题", "类别", "来源", "网格", "状态", "创建时间", "结案时间"],
+        ["20260105-0002", "路灯不亮", "市容环境", "网格员巡查", "第一网格", "已结案", "2026-01-05 09:00", "2026-01-06 10:00"],
+        ["", "乱堆物", "市容环境", "网格员巡查", "第一网格", "不予受理", "2026-01-31 23:30", ""],
+    ])
+    result = imports.run(resources.get("ticket"), str(path), dry_run=False, tz=TZ)
+    assert result.ok
+    assert total("reported", loop["district"].id) == 2
+    assert total("rep_rejected", loop["district"].id) == 1
+    assert tally.check(TZ) == []
+    imports.undo(result.log, loop["admin"], tz=TZ)
+    assert total("reported", loop["district"].id) == 0
+    assert tally.check(TZ) == []
+
+
+def test_stats_commands(app, loop):
+    report(loop)
+    Tally.delete().execute()
+    runner = app.test_cli_runner()
+    failed = runner.invoke(args=["stats", "check"])
+    assert failed.exit_code == 1
+    assert runner.invoke(args=["stats", "rebuild"]).exit_code == 0
+    ok = runner.invoke(args=["stats", "check"])
+    assert ok.exit_code == 0, ok.output
+
+
+def test_working_hours_skip_weekends():
+    with_db = Category  # noqa: F841 - the calendar reads CalendarDay (empty: weekends off)
+    friday_16 = datetime(2026, 11, 20, 8, 0)  # Fri 16:00 local
+    monday_10 = datetime(2026, 11, 23, 2, 0)  # Mon 10:00 local
+    assert tally.working_hours(friday_16, monday_10, TZ, calendar=_weekends()) == 18.0
+
+
+def _weekends():
+    from gridadmin.services import deadlines
+
+    return deadlines.MemoryCalendar({})
