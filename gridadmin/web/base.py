@@ -30,6 +30,7 @@ from peewee import JOIN, ForeignKeyField, IntegrityError
 from ..models import VersionedModel, db
 from ..models.base import StaleRecord
 from ..services import audit, permissions, records, scope
+from ..services import search as search_index
 from ..services.errors import InUse, Label, RuleError
 from . import conflicts, rowactions
 from .ajax import QueryLoader
@@ -277,19 +278,15 @@ class BaseModelView(TransferMixin, ModelView):
 
     def _search(self, query, search):
         """Flask-Admin's search (every word in some searched column), with the
-        words taken literally: ``%`` and ``_`` are no wildcards."""
+        words taken literally (``%`` and ``_`` are no wildcards), narrowed by
+        the model's search index where it has one (services/search.py)."""
         joined = {dest for joins in query._joins.values() for dest, *_rest in joins}
-        for word in search.split():
-            clause = None
-            for field in self._search_fields:
-                if field.model is not self.model and field.model not in joined:
-                    query = query.switch(self.model).join(field.model, JOIN.LEFT_OUTER)
-                    joined.add(field.model)
-                like = field.contains(word)  # peewee escapes LIKE wildcards
-                clause = like if clause is None else clause | like
-            if clause is not None:
-                query = query.where(clause)
-        return query
+        fields = self._search_fields
+        for field in fields:
+            if field.model is not self.model and field.model not in joined:
+                query = query.switch(self.model).join(field.model, JOIN.LEFT_OUTER)
+                joined.add(field.model)
+        return search_index.search(query, self.model, fields, search.split())
 
     def _page(self, query, columns):
         # Ids first: a deep page walks an index, not whole rows.
