@@ -1,18 +1,18 @@
-"""The search index of the large lists: every 1- and 2-character piece
-(unigram and overlapping bigram) of each searched column, kept by triggers in
+"""The search index of the large lists: every 1-, 2- and 3-character piece
+(overlapping unigrams, bigrams and trigrams) of each searched column, kept by triggers in
 the same transaction as the row, so that a search narrows to the rows that
 can match before the literal check (every word in some searched column,
 ``%`` and ``_`` literal) runs on those rows only.
 
 - SQLite: a contentless FTS5 table ``<table>_search`` (detail=none: rowids
-  only) whose tokens are the hex of each piece (``u``+hex for a character,
-  ``b``+hex for a pair), so the unicode61 tokenizer never splits one.
+  only) whose tokens are the hex of each piece (``u``, ``b``, ``t`` + hex
+  for 1, 2, 3 characters), so the unicode61 tokenizer never splits one.
   Triggers build them from a table of positions (triggers cannot use CTEs).
 - PostgreSQL: a table ``<table>_search(id, grams text[])`` with a GIN index,
   filled by a trigger calling ``gridadmin_grams()``.
 
-A word of n characters needs all its pieces in the row (its bigrams, or its
-one character): a superset of the rows it is a substring of, in any case
+A word of up to 3 characters needs itself as a piece of the row, a longer
+one its trigrams (every other one, and the last): a superset of the rows it is a substring of, in any case
 folding LIKE/ILIKE does, so the literal check keeps the result exact.
 """
 
@@ -61,12 +61,23 @@ def _fold(text):
     return "".join(c.lower() if c < "\x80" else c for c in text)
 
 
+def query_pieces(word):
+    """The pieces a row must hold to contain ``word`` (already case-folded):
+    the word itself up to 3 characters, else every other trigram and the last
+    (any subset of its pieces narrows to a superset; fewer makes a cheaper
+    intersection, trigrams a far more selective one than bigrams)."""
+    if len(word) <= 3:
+        return {word}
+    starts = {*range(0, len(word) - 2, 2), len(word) - 3}
+    return {word[i:i + 3] for i in starts}
+
+
+PREFIX = {1: "u", 2: "b", 3: "t"}
+
+
 def tokens(word):
     """The SQLite index tokens a word needs (all of them, in any order)."""
-    folded = _fold(word)
-    if len(folded) == 1:
-        return {"u" + folded.encode().hex().upper()}
-    return {"b" + folded[i:i + 2].encode().hex().upper() for i in range(len(folded) - 1)}
+    return {PREFIX[len(p)] + p.encode().hex().upper() for p in query_pieces(_fold(word))}
 
 
 def match_expression(words):
@@ -86,6 +97,8 @@ def _sqlite_pieces(row, columns):
                      f"WHERE n <= length({value})")
         parts.append(f"SELECT 'b' || hex(lower(substr({value}, n, 2))) AS t FROM search_position "
                      f"WHERE n < length({value})")
+        parts.append(f"SELECT 't' || hex(lower(substr({value}, n, 3))) AS t FROM search_position "
+                     f"WHERE n < length({value}) - 1")
     return f"(SELECT coalesce(group_concat(t, ' '), '') FROM ({' UNION '.join(parts)}))"
 
 
@@ -96,6 +109,17 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT substr(lower(c), n, 1) AS g FROM unnest(cols) AS c, generate_series(1, length(c)) AS n
     UNION
     SELECT substr(lower(c), n, 2) FROM unnest(cols) AS c, generate_series(1, length(c) - 1) AS n
+    UNION
+    SELECT substr(lower(c), n, 3) FROM unnest(cols) AS c, generate_series(1, length(c) - 2) AS n
+  ) AS pieces
+$$;
+CREATE OR REPLACE FUNCTION gridadmin_query_grams(VARIADIC words text[]) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT coalesce(array_agg(DISTINCT g), '{}') FROM (
+    SELECT lower(w) AS g FROM unnest(words) AS w WHERE length(w) <= 3
+    UNION
+    SELECT substr(lower(w), n, 3) FROM unnest(words) AS w,
+      generate_series(1, length(w) - 2) AS n WHERE length(w) > 3 AND (mod(n, 2) = 1 OR n = length(w) - 2)
   ) AS pieces
 $$"""
 
@@ -195,12 +219,14 @@ def uninstall(database=None, models=None):
         database.execute_sql("DROP TABLE IF EXISTS search_position")
     if is_postgres(database) and not models:
         database.execute_sql("DROP FUNCTION IF EXISTS gridadmin_grams(VARIADIC text[])")
+        database.execute_sql("DROP FUNCTION IF EXISTS gridadmin_query_grams(VARIADIC text[])")
 
 
 def rebuild(models=None):
     """Index every row of the models again (all indexed models by default)."""
     counts = {}
     with db.atomic():
+        uninstall(db.obj, models or None)  # triggers as this release writes them
         install(db.obj, models)
         for model in models or INDEXED:
             counts[model] = model.select().count()
@@ -224,7 +250,8 @@ def _row_found(model, row_id, values):
                                (match_expression(words), row_id)).fetchone()
     else:
         found = db.execute_sql(f"SELECT 1 FROM {index_table(model)} WHERE id = %s AND grams @> "
-                               f"gridadmin_grams({', '.join(['%s'] * len(words))})", (row_id, *words)).fetchone()
+                               f"gridadmin_query_grams({', '.join(['%s'] * len(words))})",
+                               (row_id, *words)).fetchone()
     return found is not None
 
 
@@ -282,7 +309,7 @@ def candidates(model, words):
     if is_sqlite():
         return model.id.in_(SQL(f"(SELECT rowid FROM {s} WHERE {s} MATCH ?)", [match_expression(words)]))
     placeholders = ", ".join(["%s"] * len(words))
-    return model.id.in_(SQL(f"(SELECT id FROM {s} WHERE grams @> gridadmin_grams({placeholders}))", list(words)))
+    return model.id.in_(SQL(f"(SELECT id FROM {s} WHERE grams @> gridadmin_query_grams({placeholders}))", list(words)))
 
 
 def narrowing(model, fields, words, adaptive=True):
