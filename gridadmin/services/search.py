@@ -80,12 +80,37 @@ def tokens(word):
     return {PREFIX[len(p)] + p.encode().hex().upper() for p in query_pieces(_fold(word))}
 
 
-def match_expression(words):
-    """The FTS5 query for all the words: every token of every word."""
+def match_expression(words, model=None):
+    """The FTS5 query for all the words: every token of every word, or (given
+    the model, whose index says how common each token is) the rarest few,
+    leaving out tokens most rows have (2026 in every ticket number): fewer
+    doclists to intersect, and the literal check keeps the result exact."""
     needed = set()
     for word in words:
         needed |= tokens(word)
+    if model is not None and len(needed) > 1:
+        ranked = sorted(needed, key=lambda t: (_frequency(model, t), t))
+        rare = [t for t in ranked if _frequency(model, t) < COMMON] or ranked[:1]
+        needed = rare[:MAX_TOKENS]
     return " ".join(f'"{t}"' for t in sorted(needed))
+
+
+COMMON = 50_000  # a token in this many rows narrows little: left out when rarer ones are at hand
+MAX_TOKENS = 4
+_frequencies = {}  # (table, token): rows holding it, counted up to COMMON (per process; a hint only)
+
+
+def _frequency(model, token):
+    key = (table(model), token)
+    found = _frequencies.get(key)
+    if found is None:
+        if len(_frequencies) > 20_000:
+            _frequencies.clear()
+        s = index_table(model)
+        found = _frequencies[key] = db.execute_sql(
+            f"SELECT count(*) FROM (SELECT rowid FROM {s} WHERE {s} MATCH ? LIMIT ?)", (f'"{token}"', COMMON)
+        ).fetchone()[0]
+    return found
 
 
 def _sqlite_pieces(row, columns):
@@ -298,7 +323,7 @@ def dense(model, words, limit=DENSE):
     """Whether the words match at least ``limit`` rows (SQLite; counts at most that many)."""
     s = index_table(model)
     found = db.execute_sql(f"SELECT count(*) FROM (SELECT rowid FROM {s} WHERE {s} MATCH ? LIMIT ?)",
-                           (match_expression(words), limit)).fetchone()[0]
+                           (match_expression(words, model), limit)).fetchone()[0]
     return found >= limit
 
 
@@ -307,7 +332,7 @@ def candidates(model, words):
     superset of the literal search's rows)."""
     s = index_table(model)
     if is_sqlite():
-        return model.id.in_(SQL(f"(SELECT rowid FROM {s} WHERE {s} MATCH ?)", [match_expression(words)]))
+        return model.id.in_(SQL(f"(SELECT rowid FROM {s} WHERE {s} MATCH ?)", [match_expression(words, model)]))
     placeholders = ", ".join(["%s"] * len(words))
     return model.id.in_(SQL(f"(SELECT id FROM {s} WHERE grams @> gridadmin_query_grams({placeholders}))", list(words)))
 

@@ -18,6 +18,7 @@ from functools import lru_cache
 from babel.dates import format_skeleton, match_skeleton, parse_pattern
 from flask import abort, flash, g, has_request_context, redirect, request, url_for
 from flask_admin.actions import action
+from flask_admin.babel import gettext as admin_gettext
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee import filters as pw_filters
 from flask_admin.helpers import get_redirect_target
@@ -373,7 +374,7 @@ class BaseModelView(TransferMixin, ModelView):
         if actions:
             title = g.get("_gridadmin_select_title")
             if title is None:
-                title = g._gridadmin_select_title = escape(gettext("Select record"))
+                title = g._gridadmin_select_title = escape(admin_gettext("Select record"))
             parts.append(f'<td><input type="checkbox" name="rowid" class="action-checkbox" value="{escape(pk)}" '
                          f'title="{title}" /></td>')
         if self.column_display_actions:
