@@ -188,3 +188,18 @@ def test_rebuild_and_check_commands(tickets, app):
     assert result.exit_code == 0 and "ticket: 300 rows indexed" in result.output
     assert runner.invoke(args=["search", "check", "--sample", "50"]).exit_code == 0
     assert runner.invoke(args=["search", "rebuild", "nosuchtable"]).exit_code != 0
+
+
+def test_common_words_walk_the_list_rare_ones_use_the_index(database):
+    t = f.tree()
+    for n in range(6):
+        f.ticket(t["g1"], title=f"楼道漏水{n}")
+    f.ticket(t["g1"], title="井盖缺失")
+    fields = [Ticket.number, Ticket.title, Ticket.place]
+    if not search.is_sqlite():  # PostgreSQL's planner chooses
+        assert search.narrowing(Ticket, fields, ["漏水"]) is not None
+        return
+    assert search.dense(Ticket, ["漏水"], limit=6) and not search.dense(Ticket, ["漏水"], limit=7)
+    assert not search.dense(Ticket, ["井盖"], limit=2)
+    assert search.narrowing(Ticket, fields, ["井盖"]) is not None
+    assert search.narrowing(Ticket, [Ticket.number, Ticket.grid], ["井盖"]) is None  # a field it does not hold

@@ -107,9 +107,8 @@ def _frequency(model, token):
         if len(_frequencies) > 20_000:
             _frequencies.clear()
         s = index_table(model)
-        found = _frequencies[key] = db.execute_sql(
-            f"SELECT count(*) FROM (SELECT rowid FROM {s} WHERE {s} MATCH ? LIMIT ?)", (f'"{token}"', COMMON)
-        ).fetchone()[0]
+        found = _frequencies[key] = len(db.execute_sql(
+            f"SELECT rowid FROM {s} WHERE {s} MATCH ? LIMIT ?", (f'"{token}"', COMMON)).fetchall())
     return found
 
 
@@ -322,9 +321,9 @@ def covers(model, fields):
 def dense(model, words, limit=DENSE):
     """Whether the words match at least ``limit`` rows (SQLite; counts at most that many)."""
     s = index_table(model)
-    found = db.execute_sql(f"SELECT count(*) FROM (SELECT rowid FROM {s} WHERE {s} MATCH ? LIMIT ?)",
-                           (match_expression(words, model), limit)).fetchone()[0]
-    return found >= limit
+    # The limit-th match, if any: the index stops there (no count of them all).
+    return db.execute_sql(f"SELECT rowid FROM {s} WHERE {s} MATCH ? LIMIT 1 OFFSET ?",
+                          (match_expression(words, model), limit - 1)).fetchone() is not None
 
 
 def candidates(model, words):
