@@ -12,7 +12,8 @@ can match before the literal check (every word in some searched column,
   filled by a trigger calling ``gridadmin_grams()``.
 
 A word of up to 3 characters needs itself as a piece of the row, a longer
-one its trigrams (every other one, and the last): a superset of the rows it is a substring of, in any case
+one its trigrams (on SQLite the rarest few, on PostgreSQL every other one
+and the last): a superset of the rows it is a substring of, in any case
 folding LIKE/ILIKE does, so the literal check keeps the result exact.
 """
 
@@ -63,13 +64,11 @@ def _fold(text):
 
 def query_pieces(word):
     """The pieces a row must hold to contain ``word`` (already case-folded):
-    the word itself up to 3 characters, else every other trigram and the last
-    (any subset of its pieces narrows to a superset; fewer makes a cheaper
-    intersection, trigrams a far more selective one than bigrams)."""
+    the word itself up to 3 characters, else its trigrams (any subset of
+    them narrows to a superset: match_expression keeps the rarest few)."""
     if len(word) <= 3:
         return {word}
-    starts = {*range(0, len(word) - 2, 2), len(word) - 3}
-    return {word[i:i + 3] for i in starts}
+    return {word[i:i + 3] for i in range(len(word) - 2)}
 
 
 PREFIX = {1: "u", 2: "b", 3: "t"}
