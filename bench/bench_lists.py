@@ -39,7 +39,27 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 PASSWORD = "bench-pass-1"
-TARGET_RATIO = 4.0
+TARGET_RATIO = 2.0  # the ticket list's cases
+SEARCH_RATIO = 3.0  # any other search (issue 13)
+OTHER_LIST_RATIO = 2.5  # workers, grids, point entries, the audit log
+DETAILS_RATIO = 4.0
+
+
+# Figures pages (issue 10), read from the tally: their own pass marks.
+FIGURES_TARGETS = {"dashboard: district": 10.0, "briefing: district": 10.0,
+                   "dashboard: street centre": 5.0, "briefing: street centre": 5.0}
+
+
+def target(label):
+    if label in FIGURES_TARGETS:
+        return FIGURES_TARGETS[label]
+    if label.startswith("details"):
+        return DETAILS_RATIO
+    if ":" in label and not label.startswith("scoped"):
+        return SEARCH_RATIO if "search" in label else OTHER_LIST_RATIO
+    if label.startswith("search") and label not in ("search=漏水", "search miss=不存在词"):
+        return SEARCH_RATIO
+    return TARGET_RATIO
 RSS_LIMIT_MB = 100
 
 BARE_TEMPLATE = """<!doctype html>
@@ -135,6 +155,15 @@ def peak_rss_mb():
     return _status_kb("VmHWM") / 1024
 
 
+def reset_peak_rss():
+    """Start VmHWM again from the current RSS (Linux: clear_refs 5)."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")
+    except OSError:
+        pass
+
+
 def _status_kb(key):
     with open("/proc/self/status", encoding="ascii") as fh:
         for line in fh:
@@ -226,17 +255,28 @@ def cases(app):
         communities = Grid.select(Grid.code).where(Grid.level == "community").order_by(Grid.id)
         community = communities.offset(communities.count() // 2).limit(1).scalar()
     base = "/admin/ticket/"
+    samples = search_samples(app)
     return [
         ("bare", "/bench/bare", "admin"),
         ("default", base, "admin"),
         ("status=dispatched", f"{base}?flt0_{status_arg}=dispatched", "admin"),
         (f"grid={community}", f"{base}?flt0_{grid_arg}={community}", "admin"),
         ("search=漏水", f"{base}?search=漏水", "admin"),
+        ("search miss=不存在词", f"{base}?search=不存在词", "admin"),
+        ("search 1 char=漏", f"{base}?search=漏", "admin"),
+        ("search 1 char rare=砖", f"{base}?search=砖", "admin"),
+        ("search 2 chars=井盖", f"{base}?search=井盖", "admin"),
+        ("search 5 chars=消火栓无水", f"{base}?search=消火栓无水", "admin"),
+        ("search number", f"{base}?search={samples['number']}", "admin"),
+        ("search number part", f"{base}?search={samples['number'][:8]}", "admin"),
+        ("search mixed=" + samples["mixed"], f"{base}?search={samples['mixed']}", "admin"),
+        ("search two words", f"{base}?search=漏水 {samples['mixed']}", "admin"),
         ("sort=created", f"{base}?sort={sort_idx}", "admin"),
         ("sort=created page 500", f"{base}?sort={sort_idx}&page=499", "admin"),
         # Not an administrator: a street's command centre sees its subtree only.
         ("scoped: street centre, default", base, SCOPED_USER),
         ("scoped: street centre, overdue", f"{base}?flt0_{overdue_arg}=1", SCOPED_USER),
+        ("scoped: street centre, search=漏水", f"{base}?search=漏水", SCOPED_USER),
         # One ticket's page: timeline, photos, the steps the user may take.
         ("details of a rated ticket", f"{base}details/?id={rated}", "admin"),
         # Figures (issue 10), read from the tally: the whole district's
@@ -246,12 +286,33 @@ def cases(app):
         ("briefing: district", "/admin/briefing/", "admin"),
         ("dashboard: street centre", "/admin/dashboard/", SCOPED_USER),
         ("briefing: street centre", "/admin/briefing/", SCOPED_USER),
+        # The other large lists (target ≤ 2.5× the bare ticket page).
+        ("workers: default", "/admin/worker/", "admin"),
+        ("workers: search name", f"/admin/worker/?search={samples['worker']}", "admin"),
+        ("workers: search mobile", f"/admin/worker/?search={samples['mobile']}", "admin"),
+        ("workers: search mobile part", f"/admin/worker/?search={samples['mobile'][-5:]}", "admin"),
+        ("workers: search miss", "/admin/worker/?search=不存在词", "admin"),
+        ("grids: default", "/admin/grid/", "admin"),
+        ("grids: search=社区", "/admin/grid/?search=社区", "admin"),
+        ("grids: search miss", "/admin/grid/?search=不存在词", "admin"),
+        ("point entries: default", "/admin/pointentry/", "admin"),
+        ("audit log: default", "/admin/auditlog/", "admin"),
+        ("audit log: search miss", "/admin/auditlog/?search=不存在词", "admin"),
     ]
 
 
-# Pass marks per case (× the bare route), where they differ from TARGET_RATIO.
-TARGETS = {"dashboard: district": 10.0, "briefing: district": 10.0,
-           "dashboard: street centre": 5.0, "briefing: street centre": 5.0}
+def search_samples(app):
+    """Terms taken from the data: a ticket's number, a worker's name and mobile."""
+    from gridadmin.models import Ticket, Worker, db
+
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        middle = Ticket.select(Ticket.id).order_by(Ticket.id.desc()).offset(400_000 % max(Ticket.select().count(), 1))
+        number = Ticket.select(Ticket.number).where(Ticket.id == middle.limit(1)).scalar()
+        worker = Worker.select(Worker.name, Worker.mobile).order_by(Worker.id).offset(1000).first() or \
+            Worker.select().first()
+        db.close()
+    return {"number": number, "mixed": "12栋", "worker": worker.name, "mobile": worker.mobile}
 
 
 SCOPED_USER = "bench-street-centre"
@@ -335,10 +396,12 @@ def main():
     old_level = logger.level
     logger.addHandler(counter)
     logger.setLevel(logging.DEBUG)
-    queries, rows = {}, {}
+    queries, rows, peaks = {}, {}, {}
     for label, url, who in plan:
         counter.queries = []
+        reset_peak_rss()
         html = fetch(clients[who], url).get_data(as_text=True)
+        peaks[label] = peak_rss_mb()
         queries[label] = list(counter.queries)
         rows[label] = count_rows(html)
     logger.removeHandler(counter)
@@ -380,27 +443,23 @@ def main():
     bare_cpu = statistics.median(cpu["bare"])
     print(f"\n{opts.tickets:,} tickets, {opts.grids:,} grids; {opts.reps} requests per case, interleaved; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"{'case':<34}{'median ms':>10}{'p90 ms':>9}{'× bare':>8}{'cpu ms':>8}{'× bare':>8}"
-          f"{'queries':>9}{'rows':>6}  ok")
-    worst, failed = 0.0, []
+    print(f"{'case':<38}{'median ms':>10}{'p90 ms':>9}{'× bare':>8}{'cpu ms':>8}{'× bare':>8}"
+          f"{'queries':>9}{'rows':>6}{'peak MB':>9}  ok")
+    worst = 0.0
     for label, _url, _who in plan:
         median = statistics.median(times[label])
         p90 = sorted(times[label])[int(0.9 * (len(times[label]) - 1))]
         ratio = median / bare
-        target = TARGETS.get(label, TARGET_RATIO)
         if label != "bare":
-            worst = max(worst, ratio / target * TARGET_RATIO)
-            if ratio > target:
-                failed.append(label)
-        ok = "" if label == "bare" else ("yes" if ratio <= target else "NO")
+            worst = max(worst, ratio / target(label))
+        ok = "" if label == "bare" else (f"≤{target(label)} " + ("yes" if ratio <= target(label) else "NO"))
         median_cpu = statistics.median(cpu[label])
-        print(f"{label:<34}{median:>10.2f}{p90:>9.2f}{ratio:>8.2f}{median_cpu:>8.2f}{median_cpu / bare_cpu:>8.2f}"
-              f"{len(queries[label]):>9}{rows[label]:>6}  {ok}")
+        print(f"{label:<38}{median:>10.2f}{p90:>9.2f}{ratio:>8.2f}{median_cpu:>8.2f}{median_cpu / bare_cpu:>8.2f}"
+              f"{len(queries[label]):>9}{rows[label]:>6}{peaks[label]:>9.0f}  {ok}")
     rss, peak = rss_mb(), peak_rss_mb()
-    print(f"\nworst ratio {worst:.2f} (relative to each case's target, as a list page's ≤ {TARGET_RATIO}); "
-          f"failed: {', '.join(failed) or 'none'}; app process RSS {rss:.0f} MB, "
+    print(f"\nworst ratio/target {worst:.2f} (≤ 1 passes); app process RSS {rss:.0f} MB, "
           f"peak {peak:.0f} MB (limit {RSS_LIMIT_MB} MB)")
-    if failed or peak > RSS_LIMIT_MB:
+    if worst > 1 or peak > RSS_LIMIT_MB:
         sys.exit(1)
 
 

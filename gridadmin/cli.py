@@ -264,7 +264,53 @@ def stats_check_command():
     click.echo("tally ok: equal to a rebuild from the event log")
 
 
+@click.group("search")
+def search_group():
+    """The search index of the large lists."""
+
+
+def _indexed_models(names):
+    from .services import search
+
+    by_table = {search.table(model): model for model in search.INDEXED}
+    unknown = [name for name in names if name not in by_table]
+    if unknown:
+        raise click.ClickException(f"not indexed: {', '.join(unknown)} (indexed: {', '.join(sorted(by_table))})")
+    return [by_table[name] for name in names] or None
+
+
+@search_group.command("rebuild")
+@click.argument("tables", nargs=-1)
+@with_appcontext
+def search_rebuild_command(tables):
+    """Index every row of TABLES (default: all indexed tables) again."""
+    from .services import search
+
+    for model, count in search.rebuild(_indexed_models(tables)).items():
+        click.echo(f"{search.table(model)}: {count} rows indexed")
+
+
+@search_group.command("check")
+@click.argument("tables", nargs=-1)
+@click.option("--sample", type=int, default=None, help="Check the text of this many random rows per table.")
+@with_appcontext
+def search_check_command(tables, sample):
+    """Compare the index with each table; exit status 1 when they differ."""
+    from .services import search
+
+    failed = False
+    for model in _indexed_models(tables) or search.INDEXED:
+        problems = search.check(model, sample=sample)
+        bad = {name: ids for name, ids in problems.items() if ids}
+        failed = failed or bool(bad)
+        detail = "; ".join(f"{name} {len(ids)} (e.g. {ids[:5]})" for name, ids in bad.items()) or "ok"
+        click.echo(f"{search.table(model)}: {detail}")
+    if failed:
+        raise click.ClickException("the search index differs from its tables: run `flask --app app search rebuild`")
+
+
 def init_app(app):
+    app.cli.add_command(search_group)
     app.cli.add_command(stats_group)
     app.cli.add_command(import_boundaries_command)
     app.cli.add_command(import_command)

@@ -49,6 +49,10 @@ def sqlite_path(url):
     return None if path == ":memory:" else os.path.abspath(path)
 
 
+def is_postgres_url(url):
+    return urlparse(url).scheme.startswith(("postgres", "postgresql"))
+
+
 def bind(url):
     database = make_database(url)
     db.initialize(database)

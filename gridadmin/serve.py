@@ -1,31 +1,127 @@
-"""`python app.py`: prepare the database on first start, then serve with waitress."""
+"""`python app.py`: prepare the database on first start, then serve.
 
-from waitress import serve
+On Linux (and other POSIX systems) gunicorn serves from several worker
+processes (``GRIDADMIN_WORKERS``, default: the number of CPU cores); on
+Windows, or with ``GRIDADMIN_WORKERS=1``, one waitress process as before.
+The first-start work (migrations, the first administrator, the daily backup
+thread) runs once, in the process that starts the server, before any worker
+is forked, and under a lock (a file next to the instance, and on
+PostgreSQL an advisory lock), so that two servers started at once do it
+once between them.
+"""
+
+import os
+import sys
+from contextlib import contextmanager
+
+from filelock import FileLock
 
 from . import db
 from .services import backups
 from .services.setup import first_start
 
+# Any fixed number: the key of the PostgreSQL advisory lock first start holds.
+ADVISORY_KEY = 20261113
 
-def main(app):
+
+def workers_setting(value=None, platform=sys.platform):
+    """How many processes serve: GRIDADMIN_WORKERS, else the CPU cores; always 1 on Windows."""
+    if platform.startswith("win"):
+        return 1
+    value = os.environ.get("GRIDADMIN_WORKERS", "") if value is None else value
+    try:
+        count = int(str(value).strip())
+    except ValueError:
+        count = 0
+    return count if count > 0 else (os.cpu_count() or 1)
+
+
+@contextmanager
+def first_start_lock(app):
+    """Held while one process prepares the database; others wait, then find it done."""
+    path = db.sqlite_path(app.config["DATABASE_URL"])
+    lock_path = (path if path else os.path.join(app.instance_path, "gridadmin")) + ".start.lock"
+    os.makedirs(os.path.dirname(os.path.abspath(lock_path)), exist_ok=True)
+    with FileLock(lock_path, timeout=600):
+        if db.is_postgres_url(app.config["DATABASE_URL"]):
+            db.db.execute_sql("SELECT pg_advisory_lock(%s)", (ADVISORY_KEY,))
+            try:
+                yield
+            finally:
+                db.db.execute_sql("SELECT pg_advisory_unlock(%s)", (ADVISORY_KEY,))
+        else:
+            yield
+
+
+def prepare(app, log=print):
+    """Migrations and the first administrator, once; returns (migrations
+    applied, the new administrator's password or None, dictionaries filled)."""
     with app.app_context():
         db.db.connect(reuse_if_open=True)
-        for name in db.upgrade():
-            print(f"applied migration: {name}")
-        password, filled = first_start(app.config["ADMIN_PASSWORD"])
-        db.db.close()
+        try:
+            with first_start_lock(app):
+                applied = db.upgrade()
+                password, filled = first_start(app.config["ADMIN_PASSWORD"])
+        finally:
+            db.db.close()  # before any fork: no worker inherits this connection
+    for name in applied:
+        log(f"applied migration: {name}")
     for name, count in filled.items():
         if count:
-            print(f"first start: {count} {name} filled in (editable under 字典 / Lookup tables)")
+            log(f"first start: {count} {name} filled in (editable under 字典 / Lookup tables)")
     if password:
-        print("=" * 60)
-        print("First start: created administrator 'admin'")
-        print(f"password: {password}")
-        print("(shown once; change it after logging in)")
-        print("=" * 60)
+        log("=" * 60)
+        log("First start: created administrator 'admin'")
+        log(f"password: {password}")
+        log("(shown once; change it after logging in)")
+        log("=" * 60)
+    return applied, password, filled
+
+
+def start_backups(app):
     source = db.sqlite_path(app.config["DATABASE_URL"])
-    if source is not None:
-        backups.Daily(source, app.config["BACKUP_DIR"], app.config["BACKUP_KEEP"]).start()
+    if source is None:
+        return None
+    return backups.Daily(source, app.config["BACKUP_DIR"], app.config["BACKUP_KEEP"]).start()
+
+
+def main(app):
+    prepare(app)
     host, port = app.config["HOST"], app.config["PORT"]
-    print(f"gridadmin serving on http://{host}:{port}/")
-    serve(app, host=host, port=port, threads=8)
+    workers = workers_setting()
+    if workers > 1:
+        try:
+            import gunicorn  # noqa: F401 - not on Windows
+        except ImportError:
+            workers = 1
+    start_backups(app)  # one thread, in this process (forked workers do not inherit it)
+    print(f"gridadmin serving on http://{host}:{port}/ ({workers} process{'es' if workers > 1 else ''})",
+          flush=True)
+    if workers > 1:
+        serve_gunicorn(app, host, port, workers)
+    else:
+        from waitress import serve
+
+        serve(app, host=host, port=port, threads=8)
+
+
+def serve_gunicorn(app, host, port, workers, threads=4):
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "worker_class": "gthread",
+                "threads": threads,
+                "timeout": 120,
+                "graceful_timeout": 10,
+                "accesslog": None,
+            }.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return app
+
+    Server().run()

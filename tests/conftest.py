@@ -11,6 +11,7 @@ from peewee import PostgresqlDatabase, sort_models
 from gridadmin import create_app
 from gridadmin import db as dbmod
 from gridadmin.models import ALL_MODELS, User, db
+from gridadmin.services import search
 from gridadmin.services.users import hash_password
 
 
@@ -84,7 +85,8 @@ def _sqlite_template(factory):
 def _fresh_server_database():
     """Empty the tables (fast) when the schema is complete, else rebuild it."""
     db.connect(reuse_if_open=True)
-    expected = {m._meta.table_name for m in ALL_MODELS} | {"schema_migration"}
+    expected = {m._meta.table_name for m in ALL_MODELS} | {"schema_migration"} | \
+        {search.index_table(m) for m in search.INDEXED}
     if set(db.obj.get_tables()) != expected or dbmod.pending() or not isinstance(db.obj, PostgresqlDatabase):
         _reset_server_database(db.obj)
         dbmod.upgrade()

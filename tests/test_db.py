@@ -13,6 +13,7 @@ from playhouse.schema_diff import diff_models
 
 from gridadmin import db as dbmod
 from gridadmin.models import ALL_MODELS, Grid, User, db
+from gridadmin.services import search
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -26,6 +27,7 @@ def _reset(app):
         _reset_server_database(db.obj)
     else:
         db.obj.execute_sql("PRAGMA foreign_keys = OFF")
+        search.uninstall(db.obj)  # FTS5 tables first: their shadow tables go with them
         for table in db.obj.get_tables():
             db.obj.execute_sql(f'DROP TABLE "{table}"')
         db.obj.execute_sql("PRAGMA foreign_keys = ON")
