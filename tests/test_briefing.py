@@ -225,13 +225,6 @@ def test_parse_month():
         assert briefings.parse_month(bad) is None
 
 
-def _db_close():
-    if not db.is_closed():
-        db.close()
-
-
-__all__ = ["re", "client_for", "_db_close"]
-
 
 # --- the pages ------------------------------------------------------------------
 

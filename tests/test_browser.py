@@ -67,7 +67,7 @@ def english_words(text):
 def test_filters_and_date_picker_are_chinese(page):
     page.goto(f"{page.base}/admin/ticket/")
     page.locator("div.field-filters").locator("xpath=preceding-sibling::a").click()
-    page.locator("div.field-filters a.filter").last.click()  # the created-time range
+    page.locator("div.field-filters a.filter", has_text="创建时间").click()  # the created-time range
     page.click("table.filters input.filter-val")
     page.wait_for_selector(".daterangepicker", state="visible")
     text = page.inner_text("body")
@@ -143,7 +143,7 @@ def test_typed_date_range_filter(page):
     typed = f"{first:%Y/%m/%d} to {today:%Y/%m/%d}"
     page.goto(f"{page.base}/admin/ticket/")
     page.locator("div.field-filters").locator("xpath=preceding-sibling::a").click()
-    page.locator("div.field-filters a.filter").last.click()  # the created-time range
+    page.locator("div.field-filters a.filter", has_text="创建时间").click()  # the created-time range
     box = page.locator("table.filters input.filter-val").last
     box.click()
     box.type(typed)
