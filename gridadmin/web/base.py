@@ -21,7 +21,7 @@ from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee import filters as pw_filters
 from flask_admin.helpers import get_redirect_target
-from flask_admin.model import typefmt
+from flask_admin.model import template, typefmt
 from flask_babel import format_decimal, get_locale, get_timezone, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 from markupsafe import Markup
@@ -131,6 +131,10 @@ class BaseModelView(TransferMixin, ModelView):
     # __str__ and the column's formatter read): {field name: (field names)}.
     # Like Django's only(); the others load whole rows.
     list_related_fields = {}
+    # On a phone a list shows each row as a card of these columns (default:
+    # the first five), the title column first and large.
+    column_card_list = None
+    column_card_title = None
 
     def __init__(self, model, **kwargs):
         self.model = model
@@ -352,6 +356,31 @@ class BaseModelView(TransferMixin, ModelView):
             label = choices_map.get(value)
             labels[key] = (str(label) if label is not None else "") or ("" if value is None else value)
         return labels[key]
+
+    # --- the list's rows: cards, labels, the actions each row allows ------
+
+    def card_columns(self):
+        names = [name for name, _label in self._list_columns]
+        return [name for name in (self.column_card_list or names[:5]) if name in names]
+
+    def card_title_column(self):
+        columns = self.card_columns()
+        if self.column_card_title in columns:
+            return self.column_card_title
+        return columns[0] if columns else None
+
+    def row_label(self, row):
+        """How a row's checkbox is named to a screen reader."""
+        return str(row)
+
+    ROW_ACTIONS = {template.EditRowAction: permissions.EDIT, template.EditPopupRowAction: permissions.EDIT,
+                   template.DeleteRowAction: permissions.DELETE}
+
+    def row_action_allowed(self, action, row):
+        """Show a row's edit or delete button only where the user may take
+        it on that row (a final ticket offers no edit icon that answers 403)."""
+        needed = self.ROW_ACTIONS.get(type(getattr(action, "action", action)))
+        return needed is None or self.has_permission(needed, row)
 
     def get_list_row_actions(self):
         # View / edit / delete buttons: rendered once per page, each row's id

@@ -14,8 +14,9 @@ from markupsafe import Markup
 from wtforms.validators import NumberRange, Optional
 
 from ...models import Ticket, utcnow
+from ...models.base import N_
 from ...models.ticket import SATISFACTION, TICKET_STATUSES
-from ...services import clock, deadlines, dispatch, permissions, photos, places, tickets, workflow
+from ...services import clock, deadlines, dispatch, permissions, photos, places, tickets, users, workflow
 from ...services.errors import RuleError
 from .. import photos as photo_views
 from ..auth import client_address
@@ -43,13 +44,22 @@ class OverdueFilter(BasePeeweeFilter):
         return lazy_gettext("equals")
 
 
+LIGHT_LABELS = {"green": N_("On time"), "yellow": N_("Due soon"), "red": N_("Overdue")}
+
+
 def _due(view, context, model, name):
-    """The due time; red with 超期 once overdue."""
+    """The due time with its light (green, yellow, red: named, not only
+    coloured); red and 超期 once overdue."""
     if model.due_at is None:
         return ""
     text = format_local_datetime(model.due_at)
-    if deadlines.is_overdue(model, g.setdefault("_gridadmin_now", utcnow())):
-        return Markup('<span class="text-danger font-weight-bold">{} {}</span>').format(text, gettext("Overdue"))
+    now = g.setdefault("_gridadmin_now", utcnow())
+    light = deadlines.light(model, now)
+    lamp = Markup('<span class="deadline-light deadline-{}" aria-hidden="true"></span>').format(light) if light else ""
+    if deadlines.is_overdue(model, now):
+        return Markup('{}<span class="text-danger font-weight-bold">{} {}</span>').format(lamp, text, gettext("Overdue"))
+    if light:
+        return Markup('{}{} <span class="sr-only">{}</span>').format(lamp, text, gettext(LIGHT_LABELS[light]))
     return text
 
 
@@ -97,6 +107,8 @@ class TicketView(BaseModelView):
     column_formatters_export = {}  # plain values (the type formatters' local times)
     column_formatters_detail = {"photos": photo_views.details_formatter, "duplicate_of": _duplicate}
     details_template = "admin/ticket_details.html"
+    column_card_list = ("number", "title", "status", "due_at", "grid", "created_at")
+    column_card_title = "title"
     # The list shows only these related rows' names (their __str__).
     list_related_fields = {"category": ("name",), "grid": ("name",), "reporter": ("name",),
                            "department": ("name",)}
@@ -207,7 +219,7 @@ class TicketView(BaseModelView):
             "extension_text": format_local_datetime(ticket.extension_due_at) if ticket.extension_due_at else "",
             "overdue": deadlines.is_overdue(ticket, now),
             "steps": steps,
-            "events": [_event_view(e) for e in workflow.timeline(ticket)],
+            "events": _timeline(ticket),
             "meeting_items": list(ticket.meeting_items),
         }
 
@@ -249,7 +261,14 @@ STATUS_LABELS = dict(TICKET_STATUSES)
 SATISFACTION_LABELS = dict(SATISFACTION)
 
 
-def _event_view(event):
+def _timeline(ticket):
+    """The timeline's rows, each step by a person's name (not a login name)."""
+    events = list(workflow.timeline(ticket))
+    names = users.display_names(e.user_id for e in events)
+    return [_event_view(e, names) for e in events]
+
+
+def _event_view(event, names):
     """One timeline row as people read it."""
     data = json.loads(event.data) if event.data else {}
     details = []
@@ -268,7 +287,8 @@ def _event_view(event):
     by_system = event.user_id is None and event.username == dispatch.SYSTEM.username
     return {
         "at": format_local_datetime(event.at),
-        "who": gettext("System (smart dispatch)") if by_system else event.username or "",
+        "who": gettext("System (smart dispatch)") if by_system else users.person_name(event.user_id, event.username,
+                                                                                     names),
         "action": gettext(ACTION_LABELS.get(event.action, event.action)),
         "from": gettext(STATUS_LABELS[event.from_status]) if event.from_status else "",
         "to": gettext(STATUS_LABELS.get(event.to_status, event.to_status)),
