@@ -117,3 +117,81 @@ def test_large_text_is_drawn_from_its_cookie(app, world, browser):
     assert '<html lang="zh-Hans-CN" class="large-text">' in html
     assert 'aria-pressed="true"' in html
     assert Ticket.select().count() == 2
+
+
+# --- 随手拍: the report form ----------------------------------------------
+
+def _report_form(client):
+    from tests.conftest import csrf_token
+
+    html = client.get("/admin/ticket/new/").get_data(as_text=True)
+    return html, csrf_token(html)
+
+
+def test_a_grid_worker_finds_her_grid_filled_in_and_large_choices(app, world):
+    from gridadmin.models import Source
+
+    snapshot = Source.create(code="snapshot", name="随手拍")
+    grid_in = world["records"]["grid"][0]
+    client = client_for(app, world["users"]["worker"])
+    html, _token = _report_form(client)
+    assert re.search(rf'<option selected value="{grid_in.id}">甲内网格', html)
+    assert "乙外网格" not in html
+    assert 'type="radio"' in html and "环境卫生" in html  # categories as choices, not a drop-down
+    assert 'capture="environment"' in html and 'accept="image/*"' in html
+    assert re.search(rf'<option selected value="{snapshot.id}">随手拍', html)
+    assert 'name="report_key"' in html
+
+
+def test_a_report_lands_on_its_ticket_and_a_resend_is_the_same_ticket(app, world):
+    from gridadmin.models import Category, Source
+
+    client = client_for(app, world["users"]["worker"])
+    _html, token = _report_form(client)
+    grid_in = world["records"]["grid"][0]
+    key = "0b7f6a52-1c3e-4f7e-9a55-3c1d2e4f5a6b"
+    data = {"csrf_token": token, "report_key": key, "title": "井盖缺失", "category": str(Category.get().id),
+            "source": str(Source.get().id), "grid": str(grid_in.id), "place": "幸福路12号", "priority": "normal",
+            "latitude": "32.0415", "longitude": "118.7781", "location_accuracy": "12.5"}
+    first = client.post("/admin/ticket/new/", data=data)
+    assert first.status_code == 302
+    ticket = Ticket.get(Ticket.report_key == key)
+    assert first.headers["Location"].endswith(f"/admin/ticket/details/?id={ticket.id}")
+    page = client.get(first.headers["Location"]).get_data(as_text=True)
+    assert ticket.number in page
+    assert (ticket.latitude, ticket.longitude, ticket.location_accuracy) == (32.0415, 118.7781, 12.5)
+    again = client.post("/admin/ticket/new/", data=data)
+    assert again.status_code == 302 and again.headers["Location"] == first.headers["Location"]
+    assert Ticket.select().where(Ticket.title == "井盖缺失").count() == 1
+    # Reports without a key are each a ticket; a malformed key is refused.
+    del data["report_key"]
+    assert client.post("/admin/ticket/new/", data=data).status_code == 302
+    assert Ticket.select().where(Ticket.title == "井盖缺失").count() == 2
+    refused = client.post("/admin/ticket/new/", data={**data, "report_key": "'; drop table--"})
+    assert refused.status_code == 200 and Ticket.select().where(Ticket.title == "井盖缺失").count() == 2
+
+
+def test_a_report_out_of_the_workers_grids_is_refused(app, world):
+    from gridadmin.models import Category, Source
+
+    client = client_for(app, world["users"]["worker"])
+    _html, token = _report_form(client)
+    grid_out = world["records"]["grid"][1]
+    data = {"csrf_token": token, "title": "越界", "category": str(Category.get().id), "source": str(Source.get().id),
+            "grid": str(grid_out.id), "priority": "normal"}
+    for grid in (str(grid_out.id), "abc", "-5"):
+        response = client.post("/admin/ticket/new/", data={**data, "grid": grid})
+        assert response.status_code == 200
+    assert not Ticket.select().where(Ticket.title == "越界").exists()
+
+
+def test_a_secretary_picks_among_her_communitys_grids(app, world):
+    from gridadmin.models import Grid
+    from gridadmin.services import grids
+
+    grid_in = world["records"]["grid"][0]
+    second = grids.save_grid(Grid(code="320106001001002", name="甲内二网格", level="grid", parent=grid_in.parent))
+    choices = grids.report_choices(world["users"]["secretary"])
+    assert [c[0] for c in choices] == [grid_in.id, second.id]
+    assert grids.report_default(world["users"]["secretary"], choices) is None
+    assert grids.report_choices(User.get(User.username == "admin")) is None  # types to search instead

@@ -23,6 +23,14 @@
     button.addEventListener("click", function () { setLarge(!root.classList.contains("large-text")); });
   }
 
+  // Logging out: the service worker forgets the report form it kept.
+  document.addEventListener("submit", function (event) {
+    var action = event.target.getAttribute && event.target.getAttribute("action");
+    if (action && /\/logout$/.test(action) && navigator.serviceWorker && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage("logout");
+    }
+  }, true);
+
   if ("serviceWorker" in navigator && window.isSecureContext) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () { /* not installable here */ });
   }

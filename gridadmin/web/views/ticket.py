@@ -11,12 +11,14 @@ from flask_admin.menu import MenuLink
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from markupsafe import Markup
-from wtforms.validators import NumberRange, Optional
+from flask_admin.helpers import get_form_data
+from wtforms import HiddenField, RadioField, SelectField
+from wtforms.validators import InputRequired, NumberRange, Optional
 
-from ...models import Ticket, utcnow
+from ...models import Category, Source, Ticket, utcnow
 from ...models.base import N_
 from ...models.ticket import SATISFACTION, TICKET_STATUSES
-from ...services import clock, deadlines, dispatch, permissions, photos, places, tickets, users, workflow
+from ...services import clock, deadlines, dispatch, grids, permissions, photos, places, scope, tickets, users, workflow
 from ...services.errors import RuleError
 from .. import photos as photo_views
 from ..auth import client_address
@@ -63,6 +65,27 @@ def _due(view, context, model, name):
     return text
 
 
+def _optional_id(value):
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # not among the choices: refused as such
+
+
+class ReportKeyField(HiddenField):
+    """The key the phone gave a report (static/js/report.js): a resend is
+    recognised by it. Blank is no key; anything else must look like one."""
+
+    def populate_obj(self, obj, name):
+        obj.report_key = tickets.clean_report_key(self.data)
+
+
+# The source a report from the report form starts with (随手拍, seeded with this code).
+REPORT_SOURCE = "snapshot"
+
+
 def _duplicate(view, context, model, name):
     return link("ticket", model.duplicate_of) if model.duplicate_of_id else ""
 
@@ -102,7 +125,8 @@ class TicketView(BaseModelView):
                       "description": lazy_gettext("WGS-84 degrees, e.g. 118.7781.")},
         "location_accuracy": {"validators": [Optional(), NumberRange(0, 1_000_000)]},
     }
-    form_extra_fields = {"photos": PhotosField()}
+    form_extra_fields = {"photos": PhotosField(), "report_key": ReportKeyField()}
+    create_template = "admin/ticket_report.html"
     column_formatters = {"due_at": _due, "photo": photo_views.list_formatter}
     column_formatters_export = {}  # plain values (the type formatters' local times)
     column_formatters_detail = {"photos": photo_views.details_formatter, "duplicate_of": _duplicate}
@@ -141,7 +165,57 @@ class TicketView(BaseModelView):
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
         del form["photos"]  # photos come with the report and the handling
+        del form["report_key"]
         return form
+
+    def create_form(self, obj=None):
+        """The report form (随手拍): categories as large choices; for a user
+        bound to part of the grid tree, its grids to pick from without
+        typing, the user's own grid filled in; the source 随手拍 to start with."""
+        user = current_user._get_current_object()
+        fields = {"category": RadioField(FIELD_LABELS["category"], coerce=_optional_id, validators=[InputRequired()],
+                                         choices=[(c.id, c.name) for c in Category.select(Category.id, Category.name)
+                                                  .where(Category.active).order_by(Category.code)])}
+        choices = grids.report_choices(user)
+        if choices is not None:
+            fields["grid"] = SelectField(
+                FIELD_LABELS["grid"], coerce=_optional_id, validators=[Optional()],
+                choices=[("", gettext("(the grid the position falls in)"))] + choices,
+                default=grids.report_default(user, choices),
+                description=lazy_gettext("Leave blank to take the grid the position falls in."))
+        form_class = type("ReportForm", (self._create_form_class,), fields)
+        form = self._restrict_form(form_class(get_form_data(), obj=obj))
+        if request.method == "GET" and "source" in form and form.source.data is None:
+            form.source.data = Source.get_or_none((Source.code == REPORT_SOURCE) & Source.active)
+        return form
+
+    def create_model(self, form):
+        """A report sent again (its key already used) is the ticket it made
+        the first time: shown, not reported twice."""
+        try:
+            key = tickets.clean_report_key(form.report_key.data if "report_key" in form else None)
+        except RuleError as error:
+            flash(rule_message(error), "error")
+            return False
+        existing = tickets.reported_with_key(key)
+        if existing is None:
+            created = super().create_model(form)
+            if created or key is None:
+                return created
+            existing = tickets.reported_with_key(key)  # sent twice at once: the other one won
+            if existing is None:
+                return created
+        if not scope.can_see(current_user, existing):
+            flash(gettext("This report was already sent by someone else."), "error")
+            return False
+        flash(gettext("This report had already been received: ticket %(number)s.", number=existing.number), "info")
+        return existing
+
+    def get_save_return_url(self, model, is_created=False):
+        # After reporting, the new ticket's own page, with its number.
+        if is_created:
+            return self.get_url(".details_view", id=model.id)
+        return super().get_save_return_url(model, is_created)
 
     def prepare_save(self, form, obj, is_created):
         if is_created:  # the day's number counter, before the transaction (services.tickets)
@@ -167,6 +241,8 @@ class TicketView(BaseModelView):
             super().record_save(user, obj, is_created, changes)
 
     def after_model_change(self, form, model, is_created):
+        if is_created:
+            flash(gettext("Ticket %(number)s reported.", number=model.number), "success")
         decision = getattr(model, "dispatch_decision", None)
         if is_created and decision is not None and decision.rule is not None and decision.rule.auto \
                 and decision.auto_failed is None:
