@@ -135,8 +135,15 @@ def test_axe_finds_nothing_serious_for_an_administrator_at_1280(server):
             violations = session.axe()
             if violations:
                 found[url] = violations
+        # The error page, and the login page once logged out.
+        session.page.goto(f"{base}/admin/ticket/details/?id=999999")
+        found["error page"] = session.axe()
+        session.context.clear_cookies()
+        session.page.goto(f"{base}/login")
+        found["login page"] = session.axe()
+        found = {url: v for url, v in found.items() if v}
         assert found == {}, "\n".join(f"{u}: {v}" for u, v in found.items())
-        assert session.problems == []
+        assert [p for p in session.problems if "404" not in p] == []
     finally:
         session.close()
 
@@ -182,7 +189,7 @@ SMALL_CONTROLS = """
     const r = el.getBoundingClientRect();
     if (r.width === 0 && r.height === 0) return false;
     if (el.offsetParent === null && style.position !== 'fixed') return false;
-    if ((el.type === 'checkbox' || el.type === 'radio') && el.labels && el.labels.length) {
+    if (['checkbox', 'radio', 'file'].includes(el.type) && el.labels && el.labels.length) {
       const l = el.labels[0].getBoundingClientRect();
       if (l.width >= 44 && l.height >= 44) return false;
     }
@@ -191,3 +198,137 @@ SMALL_CONTROLS = """
   .map(el => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${el.className}: `
              + `${Math.round(el.getBoundingClientRect().width)}x${Math.round(el.getBoundingClientRect().height)}`)
 """
+
+
+# A small JPEG for the photo inputs.
+def _jpeg(tmp_path, name="photo.jpg"):
+    from PIL import Image
+
+    path = tmp_path / name
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(path, "JPEG")
+    return str(path)
+
+
+POSITION = {"latitude": 32.0415, "longitude": 118.7781, "accuracy": 12}
+
+
+def test_report_with_a_photo_a_position_and_a_refused_field(server, tmp_path):
+    """A worker at 375 px: her grid is filled in, she picks a category, takes a
+    photo, her position is attached, she forgets the title: the form comes
+    back with the photo, the place and the position still there; she types
+    the title and lands on the new ticket's page with its number."""
+    from gridadmin.models import Ticket, TicketPhoto
+
+    base, world = server
+    session = Session(base, "u_worker", PHONE, geolocation=POSITION, permissions=["geolocation"])
+    page = session.page
+    try:
+        page.goto(f"{base}/admin/ticket/new/")
+        grid_in = world["records"]["grid"][0]
+        assert page.locator("select#grid").input_value() == str(grid_in.id)
+        page.wait_for_function("document.querySelector('#latitude').value !== ''")
+        assert "12" in page.inner_text("#position-status")
+        page.locator("label:has-text('环境卫生')").click()
+        page.set_input_files("#photos-camera", _jpeg(tmp_path))
+        assert page.locator("#photo-preview img").count() == 1
+        page.fill("#place", "幸福路12号门口")
+        page.fill("#description", "井盖缺失，有人差点踩空")
+        page.locator("#title").evaluate("el => el.removeAttribute('required')")  # the server refuses it
+        page.click("#report-submit")
+        page.wait_for_selector("#title-errors, .invalid-feedback")
+        assert Ticket.select().where(Ticket.place == "幸福路12号门口").count() == 0
+        # Nothing lost: the photo is still chosen, the typed text and the position are there.
+        assert page.evaluate("document.querySelector('#photos-camera').files.length") == 1
+        assert page.input_value("#place") == "幸福路12号门口"
+        assert page.input_value("#description") == "井盖缺失，有人差点踩空"
+        assert page.input_value("#latitude") != ""
+        assert page.locator("input[name=category]:checked").count() == 1
+        page.fill("#title", "井盖缺失")
+        page.click("#report-submit")
+        page.wait_for_url("**/admin/ticket/details/?id=*")
+        ticket = Ticket.get(Ticket.title == "井盖缺失")
+        assert ticket.number in page.inner_text("main")
+        assert ticket.grid_id == grid_in.id and ticket.place == "幸福路12号门口"
+        assert (round(ticket.latitude, 4), round(ticket.longitude, 4)) == (32.0415, 118.7781)
+        assert ticket.location_accuracy == 12
+        assert TicketPhoto.select().where(TicketPhoto.ticket == ticket).count() == 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        assert session.problems == []
+    finally:
+        session.close()
+
+
+def test_report_without_position_permission_still_goes(server):
+    from gridadmin.models import Ticket
+
+    base, _world = server
+    session = Session(base, "u_worker", PHONE)  # geolocation not allowed
+    page = session.page
+    try:
+        page.goto(f"{base}/admin/ticket/new/")
+        page.locator("label:has-text('环境卫生')").click()
+        page.fill("#title", "路灯不亮")
+        page.fill("#place", "东门")
+        page.click("#report-submit")
+        page.wait_for_url("**/admin/ticket/details/?id=*")
+        ticket = Ticket.get(Ticket.title == "路灯不亮")
+        assert ticket.latitude is None and ticket.place == "东门"
+    finally:
+        session.close()
+
+
+def test_a_report_made_offline_is_sent_once_when_back_online(server, tmp_path):
+    from gridadmin.models import Ticket, TicketPhoto
+
+    base, _world = server
+    session = Session(base, "u_worker", PHONE)
+    page = session.page
+    try:
+        page.goto(f"{base}/admin/ticket/new/")
+        page.wait_for_function("navigator.serviceWorker.controller !== null || true")
+        session.context.set_offline(True)
+        page.locator("label:has-text('环境卫生')").click()
+        page.fill("#title", "离线上报的事件")
+        page.fill("#place", "地下车库")
+        page.set_input_files("#photos", _jpeg(tmp_path))
+        page.click("#report-submit")
+        page.wait_for_selector("#report-queued:not(.d-none)")
+        page.wait_for_selector("#offline-queue:not(.d-none)")
+        assert "离线上报的事件" in page.inner_text("#offline-queue")
+        assert Ticket.select().where(Ticket.title == "离线上报的事件").count() == 0
+        session.context.set_offline(False)
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        page.wait_for_selector("#offline-queue.d-none", state="attached", timeout=15000)
+        assert Ticket.select().where(Ticket.title == "离线上报的事件").count() == 1
+        # Sending again (the answer lost on the way) makes no second ticket.
+        ticket = Ticket.get(Ticket.title == "离线上报的事件")
+        assert ticket.report_key and ticket.place == "地下车库"
+        assert TicketPhoto.select().where(TicketPhoto.ticket == ticket).count() == 1
+        page.reload()
+        page.evaluate("window.gridadminOffline.flush()")
+        assert Ticket.select().where(Ticket.title == "离线上报的事件").count() == 1
+        assert session.problems == [] or all("ERR_INTERNET_DISCONNECTED" in p for p in session.problems)
+    finally:
+        session.close()
+
+
+def test_large_text_mode_is_remembered_and_fits_a_phone(server):
+    base, world = server
+    session = Session(base, "u_worker", PHONE)
+    page = session.page
+    try:
+        page.goto(f"{base}/admin/ticket/")
+        normal = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main')).fontSize)")
+        page.click(".navbar-toggler")
+        page.click("#large-text-toggle")
+        large = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main')).fontSize)")
+        assert large >= normal * 1.25
+        assert page.get_attribute("#large-text-toggle", "aria-pressed") == "true"
+        for url in pages_for("worker", world) + ["/admin/ticket/new/"]:
+            _visit(session, url)  # remembered from page to page
+            assert page.evaluate("document.documentElement.classList.contains('large-text')"), url
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 375, (url, width)
+        assert session.problems == []
+    finally:
+        session.close()

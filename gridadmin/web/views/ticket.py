@@ -7,11 +7,11 @@ from datetime import datetime
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter
+from flask_admin.helpers import get_form_data
 from flask_admin.menu import MenuLink
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from markupsafe import Markup
-from flask_admin.helpers import get_form_data
 from wtforms import HiddenField, RadioField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
