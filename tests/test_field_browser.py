@@ -37,6 +37,12 @@ def server(app):
         db.connect(reuse_if_open=True)
         world = build_world()
         db.close()
+    with app.test_request_context():
+        from gridadmin.web.views.ticket import OverdueTicketsLink
+
+        admin = app.extensions["admin"][0]
+        link = next(item for item in admin._menu_links if isinstance(item, OverdueTicketsLink))
+        world["overdue_url"] = link.get_url()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -100,6 +106,8 @@ def pages_for(role, world):
             urls.append(SCREENS[endpoint])
             continue
         urls.append(f"/admin/{endpoint}/")
+        if endpoint == "ticket":
+            urls.append(world["overdue_url"])  # the overdue list (超期工单)
         mine = world["records"].get(endpoint, (None,))[0]
         if mine is not None and (role != "department" or endpoint == "ticket") and \
                 (role != "volunteer" or endpoint in ("volunteerteam", "volunteer", "servicerecord")) and \
@@ -330,5 +338,27 @@ def test_large_text_mode_is_remembered_and_fits_a_phone(server):
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 375, (url, width)
         assert session.problems == []
+    finally:
+        session.close()
+
+
+def test_the_installed_app_opens_the_report_form_offline(server):
+    """The service worker keeps the report form as last opened (and the
+    static files), so it opens without a connection."""
+    base, _world = server
+    session = Session(base, "u_worker", PHONE)
+    page = session.page
+    try:
+        page.goto(f"{base}/admin/ticket/new/")
+        page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+        page.reload()  # now controlled by the worker, which keeps this page
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.wait_for_function("caches.has('gridadmin-pages-v1')")
+        session.context.set_offline(True)
+        page.goto(f"{base}/admin/ticket/new/")
+        assert page.locator("#report-form").count() == 1
+        assert page.locator("label:has-text('环境卫生')").count() == 1
+        manifest = page.get_attribute("link[rel=manifest]", "href")
+        assert manifest == "/manifest.webmanifest"
     finally:
         session.close()
