@@ -13,6 +13,7 @@ from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms import HiddenField, RadioField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ...models import Category, Source, Ticket, utcnow
@@ -174,13 +175,14 @@ class TicketView(BaseModelView):
         typing, the user's own grid filled in; the source 随手拍 to start with."""
         user = current_user._get_current_object()
         fields = {"category": RadioField(FIELD_LABELS["category"], coerce=_optional_id, validators=[InputRequired()],
-                                         choices=[(c.id, c.name) for c in Category.select(Category.id, Category.name)
-                                                  .where(Category.active).order_by(Category.code)])}
+                                         choices=[SelectChoice(c.id, c.name) for c in Category.select(
+                                             Category.id, Category.name).where(Category.active).order_by(Category.code)])}
         choices = grids.report_choices(user)
         if choices is not None:
             fields["grid"] = SelectField(
                 FIELD_LABELS["grid"], coerce=_optional_id, validators=[Optional()],
-                choices=[("", gettext("(the grid the position falls in)"))] + choices,
+                choices=[SelectChoice("", gettext("(the grid the position falls in)"))]
+                + [SelectChoice(grid_id, name) for grid_id, name in choices],
                 default=grids.report_default(user, choices),
                 description=lazy_gettext("Leave blank to take the grid the position falls in."))
         form_class = type("ReportForm", (self._create_form_class,), fields)
