@@ -362,3 +362,20 @@ def test_the_installed_app_opens_the_report_form_offline(server):
         assert manifest == "/manifest.webmanifest"
     finally:
         session.close()
+
+
+def test_minutes_fit_a_phone_and_still_print_on_a4(server):
+    base, world = server
+    session = Session(base, "u_secretary", PHONE)
+    page = session.page
+    try:
+        page.goto(f"{base}/admin/meeting/minutes/?id={world['records']['meeting'][0].id}")
+        assert page.get_attribute("meta[name=viewport]", "content").startswith("width=device-width")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.emulate_media(media="print")
+        assert page.evaluate("getComputedStyle(document.querySelector('.toolbar')).display") == "none"
+        assert page.evaluate("getComputedStyle(document.querySelector('table.meeting')).display") == "table"
+        pdf = page.pdf(format="A4")
+        assert pdf.startswith(b"%PDF") and b"/MediaBox [0 0 595" in pdf
+    finally:
+        session.close()
