@@ -379,3 +379,25 @@ def test_minutes_fit_a_phone_and_still_print_on_a4(server):
         assert pdf.startswith(b"%PDF") and b"/MediaBox [0 0 595" in pdf
     finally:
         session.close()
+
+
+def test_a_form_kept_open_past_its_token_still_reports(server, tmp_path):
+    """The CSRF token of a form left open too long is refused (400): the
+    form takes a fresh one and sends again, photo and all, nothing retyped."""
+    from gridadmin.models import Ticket, TicketPhoto
+
+    base, _world = server
+    session = Session(base, "u_worker", PHONE)
+    page = session.page
+    try:
+        page.goto(f"{base}/admin/ticket/new/")
+        page.locator("label:has-text('环境卫生')").click()
+        page.fill("#title", "表单放久了")
+        page.set_input_files("#photos", _jpeg(tmp_path))
+        page.evaluate("document.querySelector('#report-form input[name=csrf_token]').value = 'expired'")
+        page.click("#report-submit")
+        page.wait_for_url("**/admin/ticket/details/?id=*")
+        ticket = Ticket.get(Ticket.title == "表单放久了")
+        assert TicketPhoto.select().where(TicketPhoto.ticket == ticket).count() == 1
+    finally:
+        session.close()

@@ -102,13 +102,33 @@
       });
     };
     if (!navigator.onLine) { keep(); return; }
-    fetch(action, { method: "POST", body: data, credentials: "same-origin" }).then(function (response) {
+    post(action, data, false).then(function (response) {
       if (response.redirected && response.url.indexOf("/login") < 0) {
         window.location.href = response.url;  // the new ticket's page
         return null;
       }
-      return response.text().then(function (html) { redraw(form, html); });
+      return response.text().then(function (html) {
+        if (submit) { submit.disabled = false; }
+        redraw(form, html);
+      });
     }, keep);
+  }
+
+  // A form kept open past its CSRF token's life is answered 400: take a
+  // fresh token from the form's page and send once more (nothing retyped).
+  function post(action, data, retried) {
+    return fetch(action, { method: "POST", body: data, credentials: "same-origin" }).then(function (response) {
+      if (response.status !== 400 || retried) { return response; }
+      return fetch(action, { credentials: "same-origin" }).then(function (page) { return page.text(); })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("input[name=csrf_token]");
+          if (!fresh) { return response; }
+          data.set("csrf_token", fresh.value);
+          var mine = document.querySelector("#report-form input[name=csrf_token]");
+          if (mine) { mine.value = fresh.value; }
+          return post(action, data, true);
+        });
+    });
   }
 
   // The server refused a field: its answer is the form again with the
@@ -118,7 +138,17 @@
     var doc = new DOMParser().parseFromString(html, "text/html");
     var fresh = doc.querySelector("main");
     var main = document.querySelector("main");
-    if (!fresh || !main) { document.open(); document.write(html); document.close(); return; }
+    if (!fresh || !main) {
+      // Not the form (an error page): say so above the form and keep it as it is.
+      var message = doc.querySelector("#error-message");
+      var note = document.getElementById("report-queued");
+      if (note) {
+        note.textContent = message ? message.textContent : html.slice(0, 200);
+        note.className = "alert alert-danger";
+        note.focus();
+      }
+      return;
+    }
     Array.prototype.forEach.call(form.querySelectorAll("input[type=file]"), function (input) {
       var twin = fresh.querySelector("#" + input.id);
       if (twin) { twin.parentNode.replaceChild(document.adoptNode(input), twin); }
