@@ -11,7 +11,7 @@ def create_app(config=None):
     """The app factory: configuration, database, i18n, login, admin, CLI."""
     from . import cli, db
     from .config import load_config
-    from .web import admin, auth, errors, i18n, inputs
+    from .web import admin, auth, errors, field, i18n, inputs
 
     app = Flask(__name__, instance_path=os.path.join(ROOT, "instance"),
                 template_folder=os.path.join(ROOT, "templates"))
@@ -22,6 +22,7 @@ def create_app(config=None):
     i18n.init_app(app)
     auth.init_app(app)
     admin.init_app(app)
+    field.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     return app

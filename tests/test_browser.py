@@ -6,7 +6,8 @@ import contextlib
 import os
 import re
 import threading
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from werkzeug.serving import make_server
@@ -138,7 +139,10 @@ def test_typed_dates_are_kept(page):
 def test_typed_date_range_filter(page):
     from gridadmin.models import Ticket
 
-    today = date.today()
+    # Today where the app's clock is (Asia/Shanghai), not the machine's UTC
+    # day: between 16:00 and 24:00 UTC they differ, and a ticket made now
+    # falls on the local tomorrow of a UTC-dated range.
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     first = today.replace(day=1)
     typed = f"{first:%Y/%m/%d} to {today:%Y/%m/%d}"
     page.goto(f"{page.base}/admin/ticket/")

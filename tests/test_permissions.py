@@ -246,6 +246,8 @@ def test_list_shows_inside_never_outside(app, world, role, view):
 
 
 def _marker(obj):
+    if getattr(obj, "user_id", None) and getattr(obj, "username", None):
+        return str(obj.user)  # logs show the person's name, not the login name (issue 11)
     for attr in ("name", "title", "topic", "activity", "username", "number", "note"):
         value = getattr(obj, attr, None)
         if isinstance(value, str) and value:

@@ -73,6 +73,9 @@ class Ticket(VersionedModel):
     satisfaction = CharField(max_length=16, choices=SATISFACTION, null=True)
     rating_note = TextField(null=True)
     duplicate_of = ForeignKeyField("self", null=True, backref="duplicates", on_delete="RESTRICT")
+    # The key the reporting phone gave the report (a UUID): unique, so a
+    # report sent again (a retry, the offline queue) is recognised, not doubled.
+    report_key = CharField(max_length=36, null=True, unique=True)
     # How many times the ticket was reopened: points are booked once per
     # cycle (a unique key on the ledger), and a reopening starts a new one.
     cycle = IntegerField(default=0)

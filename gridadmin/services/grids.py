@@ -72,3 +72,33 @@ def find_grid(term, *fields):
 def subtree_ids(grid):
     """A subquery of the ids of ``grid`` and every grid below it."""
     return Grid.select(Grid.id).where(trees.subtree_clause(Grid, grid.path))
+
+
+REPORT_CHOICES_MAX = 200
+REPORT_LEVELS = ("grid", "micro")
+
+
+def report_choices(user):
+    """The grids a user bound to part of the tree reports in, for a picker
+    that needs no typing: [(id, name)] of the grids and micro-grids within
+    the binding (the bound grid itself when it is one), in tree order; None
+    when the user is bound to no grid or the choice is too long to list
+    (a district's centre types to search instead)."""
+    from . import scope  # scope imports this module's tree helpers
+
+    if getattr(user, "grid_id", None) is None:
+        return None
+    query = (scope.visible(Grid, user).select(Grid.id, Grid.name, Grid.code)
+             .where(Grid.level.in_(REPORT_LEVELS) & Grid.active)
+             .order_by(Grid.path).limit(REPORT_CHOICES_MAX + 1))
+    rows = [(grid.id, f"{grid.name}（{grid.code}）") for grid in query]
+    return None if len(rows) > REPORT_CHOICES_MAX or not rows else rows
+
+
+def report_default(user, choices):
+    """The grid a new report is filled in with: the user's own when it is
+    among the choices, else the only choice, else none."""
+    ids = [grid_id for grid_id, _name in choices or ()]
+    if getattr(user, "grid_id", None) in ids:
+        return user.grid_id
+    return ids[0] if len(ids) == 1 else None

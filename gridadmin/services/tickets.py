@@ -18,6 +18,7 @@ only UPDATEs an existing row, which on MySQL/MariaDB takes a plain row lock
 from peewee import IntegrityError, OperationalError
 
 from ..models import Ticket, TicketCounter, db, utcnow
+from ..models.base import N_
 from .errors import RuleError
 
 NUMBER_DIGITS = 4
@@ -132,3 +133,27 @@ def editable(ticket, role):
     if ticket.status in FINAL_STATUSES:
         return False
     return ticket.status == "reported" if role == "worker" else True
+
+
+# --- reports sent from a phone: recognised by the key the phone gave them ---
+
+REPORT_KEY_CHARS = frozenset("0123456789abcdefABCDEF-")
+
+
+def clean_report_key(value):
+    """A report key as sent (a UUID made on the phone), or None when none was
+    sent; anything else is refused, on the form's hidden field."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not (8 <= len(value) <= 36) or not set(value) <= REPORT_KEY_CHARS:
+        raise RuleError(N_("The report's key is not valid: reload the form and send it again."), field="report_key")
+    return value.lower()
+
+
+def reported_with_key(key):
+    """The ticket already made from the report with this key, or None: a
+    report sent again (a retry, the offline queue) is this one, not a new one."""
+    if not key:
+        return None
+    return Ticket.get_or_none(Ticket.report_key == key)

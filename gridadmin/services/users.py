@@ -176,3 +176,19 @@ def ensure_first_admin(password=None):
         password = generated = secrets.token_urlsafe(12)
     create_user("admin", password, display_name="系统管理员", role="admin")
     return generated
+
+
+def display_names(user_ids):
+    """{user id: the person's name} for the users of logs and timelines
+    (people read names, not login names): one query for all of them."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    return {uid: display or username for uid, display, username in
+            User.select(User.id, User.display_name, User.username).where(User.id.in_(list(ids))).tuples()}
+
+
+def person_name(user_id, username, names):
+    """A logged actor's name: the user's name when the user still exists,
+    else the login name the log kept."""
+    return names.get(user_id) or username or ""

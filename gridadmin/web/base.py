@@ -18,11 +18,10 @@ from functools import lru_cache
 from babel.dates import format_skeleton, match_skeleton, parse_pattern
 from flask import abort, flash, g, has_request_context, redirect, request, url_for
 from flask_admin.actions import action
-from flask_admin.babel import gettext as admin_gettext
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee import filters as pw_filters
 from flask_admin.helpers import get_redirect_target
-from flask_admin.model import typefmt
+from flask_admin.model import template, typefmt
 from flask_babel import format_decimal, get_locale, get_timezone, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 from jinja2 import pass_context
@@ -134,6 +133,10 @@ class BaseModelView(TransferMixin, ModelView):
     # __str__ and the column's formatter read): {field name: (field names)}.
     # Like Django's only(); the others load whole rows.
     list_related_fields = {}
+    # On a phone a list shows each row as a card of these columns (default:
+    # the first five), the title column first and large.
+    column_card_list = None
+    column_card_title = None
 
     def __init__(self, model, **kwargs):
         self.model = model
@@ -366,27 +369,75 @@ class BaseModelView(TransferMixin, ModelView):
 
     @pass_context
     def render_list_row(self, context, row, list_columns, actions, list_row_actions):
-        """One list row's cells as Flask-Admin's list template writes them
-        (the selection box, the row actions, each column's value), built
-        here in one pass instead of a template block per cell."""
+        """One list row's cells (gridadmin_list.html: a table row on the desk,
+        a card on a phone), built here in one pass instead of a template
+        block per cell: the labelled selection box, the row actions this row
+        allows, each column's value, and the card's open button."""
+        kit = self._row_kit(context, list_columns)
         pk = self.get_pk_value(row)
         parts = []
         if actions:
-            title = g.get("_gridadmin_select_title")
-            if title is None:
-                title = g._gridadmin_select_title = escape(admin_gettext("Select record"))
-            parts.append(f'<td><input type="checkbox" name="rowid" class="action-checkbox" value="{escape(pk)}" '
-                         f'title="{title}" /></td>')
+            label = escape(kit["select"] % {"record": self.row_label(row)})
+            parts.append(f'<td class="list-checkbox-column"><label class="row-check"><input type="checkbox" '
+                         f'name="rowid" class="action-checkbox" value="{escape(pk)}" aria-label="{label}"></label></td>')
         if self.column_display_actions:
             parts.append('<td class="list-buttons-column">')
-            parts.extend(str(action.render_ctx(context, pk, row)) for action in list_row_actions)
+            parts.extend(str(action.render_ctx(context, pk, row)) for action in list_row_actions
+                         if self.row_action_allowed(action, row))
             parts.append("</td>")
         formatters, type_formatters = self.column_formatters, self.column_type_formatters
-        for name, _label in list_columns:
+        for name, cell in kit["cells"]:
             value = self._get_list_value(context, row, name, formatters, type_formatters)
             # Markup.format() runs string.Formatter in Python: escape() and an f-string are the same, faster.
-            parts.append(f'<td class="col-{escape(name)}">{escape(value)}</td>')
+            parts.append(f"{cell}{escape(value)}</td>")
+        parts.append('<td class="list-card-only">')
+        if kit["open"]:
+            parts.append(kit["open"].replace(rowactions.PLACEHOLDER, str(escape(pk))))
+        parts.append("</td>")
         return Markup("".join(parts))
+
+    def _row_kit(self, context, list_columns):
+        """What every row of this page shares, worked out once a request."""
+        kits = g.setdefault("_gridadmin_row_kits", {})
+        if id(self) not in kits:
+            cards, title = self.card_columns(), self.card_title_column()
+            cells = []
+            for name, label in list_columns:
+                css = f"col-{escape(name)}"
+                css += " list-card-hide" if name not in cards else (" list-card-title" if name == title else "")
+                data = "" if name == title else f' data-label="{escape(label)}"'
+                cells.append((name, f'<td class="{css}"{data}>'))
+            open_button = ""
+            if self.can_view_details:
+                url = self.get_url(".details_view", id=rowactions.PLACEHOLDER, url=context.get("return_url"))
+                open_button = f'<a class="btn btn-primary btn-block" href="{escape(url)}">{escape(gettext("Open"))}</a>'
+            kits[id(self)] = {"cells": cells, "open": open_button, "select": gettext("Select %(record)s")}
+        return kits[id(self)]
+
+    # --- the list's rows: cards, labels, the actions each row allows ------
+
+    def card_columns(self):
+        names = [name for name, _label in self._list_columns]
+        return [name for name in (self.column_card_list or names[:5]) if name in names]
+
+    def card_title_column(self):
+        columns = self.card_columns()
+        if self.column_card_title in columns:
+            return self.column_card_title
+        return columns[0] if columns else None
+
+    def row_label(self, row):
+        """How a row's checkbox is named to a screen reader."""
+        return str(row)
+
+    ROW_ACTIONS = {template.EditRowAction: permissions.EDIT, template.EditPopupRowAction: permissions.EDIT,
+                   template.DeleteRowAction: permissions.DELETE}
+
+    def row_action_allowed(self, action, row):
+        """Show a row's edit or delete button only where the user may take
+        it on that row (a final ticket offers no edit icon that answers 403)."""
+        needed = self.ROW_ACTIONS.get(type(getattr(action, "action", action)))
+        return needed is None or self.has_permission(needed, row)
 
     def get_list_row_actions(self):
         # View / edit / delete buttons: rendered once per page, each row's id

@@ -11,12 +11,6 @@
   "use strict";
   var data = document.getElementById("gridadmin-i18n");
   var labels = data ? JSON.parse(data.textContent) : {};
-  // Flask-Admin's layout writes <html> without a language: screen readers
-  // (and axe) need it.
-  var LANGS = { "zh-cn": "zh-Hans-CN", "zh-tw": "zh-Hant-TW", "en": "en" };
-  if (LANGS[labels.moment] && !document.documentElement.lang) {
-    document.documentElement.lang = LANGS[labels.moment];
-  }
   if (window.moment && labels.moment) {
     window.moment.locale(labels.moment);
   }

@@ -7,15 +7,33 @@ from datetime import datetime
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter
+from flask_admin.helpers import get_form_data
 from flask_admin.menu import MenuLink
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from markupsafe import Markup
-from wtforms.validators import NumberRange, Optional
+from wtforms import HiddenField, RadioField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, NumberRange, Optional
 
-from ...models import Grid, Ticket, utcnow
+from ...models import Category, Grid, Source, Ticket, utcnow
+from ...models.base import N_
 from ...models.ticket import SATISFACTION, TICKET_STATUSES
-from ...services import clock, deadlines, dispatch, permissions, photos, places, stats, tickets, todo, workflow
+from ...services import (
+    clock,
+    deadlines,
+    dispatch,
+    grids,
+    permissions,
+    photos,
+    places,
+    scope,
+    stats,
+    tickets,
+    todo,
+    users,
+    workflow,
+)
 from ...services.errors import RuleError
 from .. import photos as photo_views
 from ..auth import client_address
@@ -100,15 +118,44 @@ class FigureFilter(BasePeeweeFilter):
     def operation(self):
         return lazy_gettext("equals")
 
+LIGHT_LABELS = {"green": N_("On time"), "yellow": N_("Due soon"), "red": N_("Overdue")}
+
 
 def _due(view, context, model, name):
-    """The due time; red with 超期 once overdue."""
+    """The due time with its light (green, yellow, red: named, not only
+    coloured); red and 超期 once overdue."""
     if model.due_at is None:
         return ""
     text = format_local_datetime(model.due_at)
-    if deadlines.is_overdue(model, g.setdefault("_gridadmin_now", utcnow())):
-        return Markup('<span class="text-danger font-weight-bold">{} {}</span>').format(text, gettext("Overdue"))
+    now = g.setdefault("_gridadmin_now", utcnow())
+    light = deadlines.light(model, now)
+    lamp = Markup('<span class="deadline-light deadline-{}" aria-hidden="true"></span>').format(light) if light else ""
+    if deadlines.is_overdue(model, now):
+        return Markup('{}<span class="text-danger font-weight-bold">{} {}</span>').format(lamp, text, gettext("Overdue"))
+    if light:
+        return Markup('{}{} <span class="sr-only">{}</span>').format(lamp, text, gettext(LIGHT_LABELS[light]))
     return text
+
+
+def _optional_id(value):
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # not among the choices: refused as such
+
+
+class ReportKeyField(HiddenField):
+    """The key the phone gave a report (static/js/report.js): a resend is
+    recognised by it. Blank is no key; anything else must look like one."""
+
+    def populate_obj(self, obj, name):
+        obj.report_key = tickets.clean_report_key(self.data)
+
+
+# The source a report from the report form starts with (随手拍, seeded with this code).
+REPORT_SOURCE = "snapshot"
 
 
 def _duplicate(view, context, model, name):
@@ -152,11 +199,14 @@ class TicketView(BaseModelView):
                       "description": lazy_gettext("WGS-84 degrees, e.g. 118.7781.")},
         "location_accuracy": {"validators": [Optional(), NumberRange(0, 1_000_000)]},
     }
-    form_extra_fields = {"photos": PhotosField()}
+    form_extra_fields = {"photos": PhotosField(), "report_key": ReportKeyField()}
+    create_template = "admin/ticket_report.html"
     column_formatters = {"due_at": _due, "photo": photo_views.list_formatter}
     column_formatters_export = {}  # plain values (the type formatters' local times)
     column_formatters_detail = {"photos": photo_views.details_formatter, "duplicate_of": _duplicate}
     details_template = "admin/ticket_details.html"
+    column_card_list = ("number", "title", "status", "due_at", "grid", "created_at")
+    column_card_title = "title"
     # The list shows only these related rows' names (their __str__).
     list_related_fields = {"category": ("name",), "grid": ("name",), "reporter": ("name",),
                            "department": ("name",)}
@@ -189,7 +239,58 @@ class TicketView(BaseModelView):
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
         del form["photos"]  # photos come with the report and the handling
+        del form["report_key"]
         return form
+
+    def create_form(self, obj=None):
+        """The report form (随手拍): categories as large choices; for a user
+        bound to part of the grid tree, its grids to pick from without
+        typing, the user's own grid filled in; the source 随手拍 to start with."""
+        user = current_user._get_current_object()
+        fields = {"category": RadioField(FIELD_LABELS["category"], coerce=_optional_id, validators=[InputRequired()],
+                                         choices=[SelectChoice(c.id, c.name) for c in Category.select(
+                                             Category.id, Category.name).where(Category.active).order_by(Category.code)])}
+        choices = grids.report_choices(user)
+        if choices is not None:
+            fields["grid"] = SelectField(
+                FIELD_LABELS["grid"], coerce=_optional_id, validators=[Optional()],
+                choices=[SelectChoice("", gettext("(the grid the position falls in)"))]
+                + [SelectChoice(grid_id, name) for grid_id, name in choices],
+                default=grids.report_default(user, choices),
+                description=lazy_gettext("Leave blank to take the grid the position falls in."))
+        form_class = type("ReportForm", (self._create_form_class,), fields)
+        form = self._restrict_form(form_class(get_form_data(), obj=obj))
+        if request.method == "GET" and "source" in form and form.source.data is None:
+            form.source.data = Source.get_or_none((Source.code == REPORT_SOURCE) & Source.active)
+        return form
+
+    def create_model(self, form):
+        """A report sent again (its key already used) is the ticket it made
+        the first time: shown, not reported twice."""
+        try:
+            key = tickets.clean_report_key(form.report_key.data if "report_key" in form else None)
+        except RuleError as error:
+            flash(rule_message(error), "error")
+            return False
+        existing = tickets.reported_with_key(key)
+        if existing is None:
+            created = super().create_model(form)
+            if created or key is None:
+                return created
+            existing = tickets.reported_with_key(key)  # sent twice at once: the other one won
+            if existing is None:
+                return created
+        if not scope.can_see(current_user, existing):
+            flash(gettext("This report was already sent by someone else."), "error")
+            return False
+        flash(gettext("This report had already been received: ticket %(number)s.", number=existing.number), "info")
+        return existing
+
+    def get_save_return_url(self, model, is_created=False):
+        # After reporting, the new ticket's own page, with its number.
+        if is_created:
+            return self.get_url(".details_view", id=model.id)
+        return super().get_save_return_url(model, is_created)
 
     def prepare_save(self, form, obj, is_created):
         if is_created:  # the day's number counter, before the transaction (services.tickets)
@@ -215,6 +316,8 @@ class TicketView(BaseModelView):
             super().record_save(user, obj, is_created, changes)
 
     def after_model_change(self, form, model, is_created):
+        if is_created:
+            flash(gettext("Ticket %(number)s reported.", number=model.number), "success")
         decision = getattr(model, "dispatch_decision", None)
         if is_created and decision is not None and decision.rule is not None and decision.rule.auto \
                 and decision.auto_failed is None:
@@ -267,7 +370,7 @@ class TicketView(BaseModelView):
             "extension_text": format_local_datetime(ticket.extension_due_at) if ticket.extension_due_at else "",
             "overdue": deadlines.is_overdue(ticket, now),
             "steps": steps,
-            "events": [_event_view(e) for e in workflow.timeline(ticket)],
+            "events": _timeline(ticket),
             "meeting_items": list(ticket.meeting_items),
         }
 
@@ -309,7 +412,14 @@ STATUS_LABELS = dict(TICKET_STATUSES)
 SATISFACTION_LABELS = dict(SATISFACTION)
 
 
-def _event_view(event):
+def _timeline(ticket):
+    """The timeline's rows, each step by a person's name (not a login name)."""
+    events = list(workflow.timeline(ticket))
+    names = users.display_names(e.user_id for e in events)
+    return [_event_view(e, names) for e in events]
+
+
+def _event_view(event, names):
     """One timeline row as people read it."""
     data = json.loads(event.data) if event.data else {}
     details = []
@@ -328,7 +438,8 @@ def _event_view(event):
     by_system = event.user_id is None and event.username == dispatch.SYSTEM.username
     return {
         "at": format_local_datetime(event.at),
-        "who": gettext("System (smart dispatch)") if by_system else event.username or "",
+        "who": gettext("System (smart dispatch)") if by_system else users.person_name(event.user_id, event.username,
+                                                                                     names),
         "action": gettext(ACTION_LABELS.get(event.action, event.action)),
         "from": gettext(STATUS_LABELS[event.from_status]) if event.from_status else "",
         "to": gettext(STATUS_LABELS.get(event.to_status, event.to_status)),
