@@ -34,7 +34,7 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 from functools import lru_cache
 
-from peewee import EXCLUDED
+from peewee import EXCLUDED, MySQLDatabase, fn
 
 from ..models import CalendarDay, Grid, Ticket, TicketEvent, db
 from ..models.stats import (
@@ -238,11 +238,20 @@ def _increment(delta):
         changes = delta[(node, dim, key, day)]
         row = {name: 0 for name in COUNTERS}
         row.update({name: (round(n, 4) if name == "handle_hours" else int(n)) for name, n in changes.items()})
-        (Tally.insert(node=node, dim=dim, key=key, month=day, **row)
-         .on_conflict(conflict_target=[Tally.node, Tally.dim, Tally.month, Tally.key],
-                      update={getattr(Tally, name): getattr(Tally, name) + getattr(EXCLUDED, name)
-                              for name in changes})
-         .execute())
+        _adding(Tally.insert(node=node, dim=dim, key=key, month=day, **row), changes).execute()
+
+
+def _adding(insert, names):
+    """The insert, adding its counters ``names`` to a cell that exists:
+    ``ON CONFLICT … DO UPDATE SET n = n + EXCLUDED.n`` (SQLite, PostgreSQL),
+    ``ON DUPLICATE KEY UPDATE n = n + VALUES(n)`` (MySQL/MariaDB, which name
+    no conflict target)."""
+    if isinstance(db.obj, MySQLDatabase):
+        return insert.on_conflict(update={getattr(Tally, name): getattr(Tally, name) + fn.VALUES(getattr(Tally, name))
+                                          for name in names})
+    return insert.on_conflict(conflict_target=[Tally.node, Tally.dim, Tally.month, Tally.key],
+                              update={getattr(Tally, name): getattr(Tally, name) + getattr(EXCLUDED, name)
+                                      for name in names})
 
 
 def live(tickets_query, node_of, tz):
@@ -362,9 +371,5 @@ def rebuild(tz, echo=None, batch=1000):
                     rows.append({"node": node, "dim": dim, "key": key, "month": day, **row})
             cells += len(rows)
             for start in range(0, len(rows), batch):
-                (Tally.insert_many(rows[start:start + batch])
-                 .on_conflict(conflict_target=[Tally.node, Tally.dim, Tally.month, Tally.key],
-                              update={getattr(Tally, name): getattr(Tally, name) + getattr(EXCLUDED, name)
-                                      for name in COUNTERS})
-                 .execute())
+                _adding(Tally.insert_many(rows[start:start + batch]), COUNTERS).execute()
     return Tally.select().count() if cells else 0
