@@ -86,3 +86,13 @@ def test_admin_edits_the_ranking_weights_others_cannot(app, month_web, browser):
     assert response.status_code == 302, _html(response)[:3000]
     assert briefings.settings().min_due == 3
     assert client_for(app, month_web["centre"]).get("/admin/briefingsettings/").status_code == 403
+
+
+def test_a_new_install_without_grids_is_told_what_to_do(app, browser):
+    """No grid tree yet: the figures pages send the administrator home with
+    what to do first (not a 404)."""
+    for url in ("/admin/dashboard/", "/admin/briefing/", "/admin/briefing/?print=1", "/admin/briefing/xlsx/"):
+        response = browser.get(url)
+        assert response.status_code == 302 and response.headers["Location"].endswith("/admin/"), url
+        home = _html(browser.get("/admin/"))
+        assert "尚无网格：请先导入或新建网格树。" in home, url

@@ -48,7 +48,9 @@ def _browse(base, username, viewport=None):
     recorded and any leaving this machine is aborted; console errors too."""
     p = sync_api.sync_playwright().start()
     browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    page = browser.new_page(viewport=viewport or {"width": 1280, "height": 800})
+    # No service worker: a request it answered would bypass the route below
+    # (the offline web app has its own tests).
+    page = browser.new_page(viewport=viewport or {"width": 1280, "height": 800}, service_workers="block")
     requests, problems = [], []
 
     def route(r):

@@ -66,6 +66,11 @@ class FigureViewMixin:
             abort(403)
         return redirect(url_for("auth.login", next=request.full_path))
 
+    def no_grid(self):
+        """A new install has no grid tree yet: say what to do, on the home page."""
+        flash(gettext("There are no grids yet: import or create the grid tree first."), "warning")
+        abort(redirect(url_for("admin.index")))
+
     def _tz(self):
         return current_app.config["TIMEZONE"]
 
@@ -107,7 +112,7 @@ class BriefingView(FigureViewMixin, BaseView):
         if error:
             flash(error, "error")
         if node is None:
-            abort(404)
+            self.no_grid()
         return user, node, month
 
     @expose("/")

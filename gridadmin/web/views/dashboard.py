@@ -1,7 +1,7 @@
 """驾驶舱: the dashboard of a node (picked within scope) and a period, for
 command centres, leaders and administrators. Thin: ``services.dashboard``."""
 
-from flask import abort, flash, request, url_for
+from flask import flash, request, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext
 from flask_login import current_user
@@ -40,7 +40,7 @@ class DashboardView(FigureViewMixin, BaseView):
         if error:
             flash(error, "error")
         if node is None:
-            abort(404)
+            self.no_grid()
         data = dashboard.compute(node, span[0], span[1], tz, utcnow())
         def link(figure, key=None, department=None, node_id=None, at=None):
             return (self.link(figure, node_id or node.id, at or period, key, department))
