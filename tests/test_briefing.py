@@ -12,7 +12,7 @@ import pytest
 
 from gridadmin.models import PublishedBriefing, Ticket, User, db
 from gridadmin.models.stats import BriefingSettings
-from gridadmin.services import briefings, stats, tally, workflow
+from gridadmin.services import briefings, dates, stats, tally, workflow
 from gridadmin.services import tickets as ticket_service
 from gridadmin.services.errors import RuleError
 from tests.conftest import client_for
@@ -220,9 +220,9 @@ def test_published_briefing_is_frozen_and_versioned(month):
 
 
 def test_parse_month():
-    assert briefings.parse_month("2026-10") == OCT
+    assert dates.parse_month("2026-10") == OCT
     for bad in ("2026-13", "2026-1", "abcd-ef", "", "２０２６-10", "9999-01"):
-        assert briefings.parse_month(bad) is None
+        assert dates.parse_month(bad) is None
 
 
 

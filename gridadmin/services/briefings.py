@@ -7,8 +7,6 @@ year; department and next-level rankings; publishing (frozen figures).
 """
 
 import json
-import re
-from datetime import date
 
 from peewee import IntegrityError, fn
 
@@ -283,12 +281,3 @@ def frozen(record):
     return json.loads(record.figures)
 
 
-def parse_month(text):
-    """``YYYY-MM`` as the month's first day, or None."""
-    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", (text or "").strip())
-    if not match:
-        return None
-    year, month = int(match.group(1)), int(match.group(2))
-    if not (1900 <= year <= 2100 and 1 <= month <= 12):
-        return None
-    return date(year, month, 1)

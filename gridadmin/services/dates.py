@@ -62,6 +62,21 @@ def parse_datetime(text):
     return moment
 
 
+MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")  # ASCII digits only
+
+
+def parse_month(text):
+    """``2026-10`` (what <input type=month> sends, or typed; spaces around
+    are ignored) as the month's first day, or None."""
+    match = MONTH_RE.fullmatch((text or "").strip())
+    if not match:
+        return None
+    year, month = int(match.group(1)), int(match.group(2))
+    if not (EARLIEST.year <= year <= LATEST.year and 1 <= month <= 12):
+        return None
+    return date(year, month, 1)
+
+
 def in_range(value):
     """Whether a date or datetime lies within 1900–2100."""
     day = value.date() if isinstance(value, datetime) else value

@@ -11,7 +11,7 @@ from flask_babel import format_decimal, format_percent, gettext
 from flask_login import current_user
 
 from ...models import Grid, PublishedBriefing
-from ...services import briefings, clock, permissions, scope, spreadsheets, stats
+from ...services import briefings, clock, dates, permissions, scope, spreadsheets, stats
 from ...services.errors import RuleError
 from ..base import format_local_datetime, rule_message
 from .ticket import TicketView, figure_url
@@ -103,7 +103,7 @@ class BriefingView(FigureViewMixin, BaseView):
         tz = self._tz()
         default = stats.add_months(clock.local_today(tz).replace(day=1), -1)
         raw = request.args.get("month", "").strip()
-        month = briefings.parse_month(raw) if raw else default
+        month = dates.parse_month(raw) if raw else default
         if month is None:
             flash(gettext("Enter the month as YYYY-MM (for example 2026-10); showing %(month)s instead.",
                           month=default.strftime("%Y-%m")), "error")
@@ -139,7 +139,7 @@ class BriefingView(FigureViewMixin, BaseView):
         if not permissions.allowed(current_user, "briefing", permissions.CREATE):
             abort(403)
         user = current_user._get_current_object()
-        month = briefings.parse_month(request.form.get("month"))
+        month = dates.parse_month(request.form.get("month"))
         node, error = pick_node(user, request.form.get("grid"))
         if month is None or error or node is None:
             flash(error or gettext("Enter the month as YYYY-MM (for example 2026-10)."), "error")

@@ -1,8 +1,6 @@
 """积分: the points ledger (read only, scoped) and the monthly ranking."""
 
 import json
-import re
-from datetime import date
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
@@ -14,7 +12,7 @@ from wtforms import Form
 
 from ...models import Grid, PointEntry, Worker
 from ...models.grid import WORKER_POSTS
-from ...services import clock, grids, permissions, points, scope
+from ...services import clock, dates, grids, permissions, points, scope
 from ..ajax import QueryLoader
 from ..base import format_local_datetime, link
 from ..filters import GridSubtreeFilter, LocalDateRangeFilter
@@ -143,18 +141,6 @@ def worker_history(view, context, model, name, limit=20):
 
 # --- the monthly ranking ---------------------------------------------------
 
-MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")  # ASCII digits only
-
-
-def parse_month(value):
-    """``2026-10`` (what <input type=month> sends) as its first day, or None."""
-    match = MONTH_RE.fullmatch(value or "")
-    if not match:
-        return None
-    year, month = int(match.group(1)), int(match.group(2))
-    if not (1900 <= year <= 2100 and 1 <= month <= 12):
-        return None
-    return date(year, month, 1)
 
 
 def _scoped_grids():
@@ -198,7 +184,7 @@ class RankingView(BaseView):
         tz = current_app.config["TIMEZONE"]
         this_month = clock.local_today(tz).replace(day=1)
         raw = request.args.get("month", "").strip()
-        month = parse_month(raw) if raw else this_month
+        month = dates.parse_month(raw) if raw else this_month
         if month is None:
             flash(gettext("Enter the month as YYYY-MM; showing this month instead."), "error")
             month = this_month
