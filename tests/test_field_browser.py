@@ -9,16 +9,13 @@ real browser (Debian's Chromium driven by Playwright):
   field, offline)."""
 
 import os
-import socket
-import threading
 from urllib.parse import urlparse
 
 import pytest
-from werkzeug.serving import make_server
 
 from gridadmin.models import db
 from gridadmin.services import permissions
-from tests.test_browser import CHROMIUM, sync_api
+from tests.test_browser import CHROMIUM, served, sync_api
 from tests.test_permissions import ROLE_PASSWORD, build_world
 
 AXE = os.path.join(os.path.dirname(__file__), "vendor", "axe-core", "axe.min.js")
@@ -44,14 +41,8 @@ def server(app):
         admin = app.extensions["admin"][0]
         link = next(item for item in admin._menu_links if isinstance(item, OverdueTicketsLink))
         world["overdue_url"] = link.get_url()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    httpd = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}", world
-    httpd.shutdown()
+    with served(app) as base:
+        yield base, world
 
 
 class Session:
