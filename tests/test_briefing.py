@@ -198,6 +198,8 @@ def test_the_tally_kept_equals_a_rebuild(month):
 def test_published_briefing_is_frozen_and_versioned(month):
     with pytest.raises(RuleError):
         briefings.publish(month["street"], OCT, month["viewer"], TZ, now=NOW)
+    with pytest.raises(RuleError):  # a centre publishes only within its own street
+        briefings.publish(month["other_street"], OCT, month["centre"], TZ, now=NOW)
     first = briefings.publish(month["street"], OCT, month["centre"], TZ, now=NOW)
     assert (first.version, first.username) == (1, "centre")
     frozen = briefings.frozen(first)

@@ -25,7 +25,7 @@ from ..models import (
 from ..models.base import N_
 from ..models.lookups import Category, Source
 from ..models.stats import DIM_CATEGORY, DIM_DEPARTMENT, DIM_SOURCE, BriefingSettings
-from . import deadlines, grids, points, stats
+from . import deadlines, grids, points, scope, stats
 from .errors import RuleError
 
 TOP = 10
@@ -248,6 +248,8 @@ def publish(node, month, user, tz, now=None):
     """Freeze the month's briefing as a new version; returns it."""
     if user is None or user.role not in PUBLISHERS:
         raise RuleError(N_("Only a command centre or an administrator can publish a briefing."))
+    if not scope.can_see(user, node):
+        raise RuleError(N_("This record would be outside your part of the grid."))
     figures = compute(node, month, tz, now=now, user=user)
     text = json.dumps(figures, ensure_ascii=False)
     key = stats.month_start(month).strftime("%Y-%m")
