@@ -9,8 +9,11 @@ in the same run, on the bench_lists.py database.
 Each server is started as `python app.py` on the database (first start work
 done already), a logged-in session is shared by the clients (threads with
 keep-alive connections), and each configuration is warmed up, then measured
-for ``--seconds``. Prints requests/s, median and p90 latency, the CPU time
-the server's processes used, and their peak RSS.
+for ``--seconds``. Prints requests/s, median and p90 latency, the cores the
+server's processes used and the clients used (the clients are threads of
+this process on the same machine: on two cores what they take is not the
+server's), the server's CPU time per request, its peak RSS a process, and
+the load average before and after each configuration.
 """
 
 import argparse
@@ -166,21 +169,28 @@ def main():
             cookie = login(opts.port)
             run_clients(opts.port, cookie, opts.url, opts.clients, min(5.0, opts.seconds / 3))  # warm up
             pids = _tree(proc.pid)
-            cpu_before = _cpu_seconds(pids)
+            cpu_before, client_before, load_before = _cpu_seconds(pids), time.process_time(), os.getloadavg()[0]
             latencies, errors, elapsed = run_clients(opts.port, cookie, opts.url, opts.clients, opts.seconds)
             cpu = _cpu_seconds(pids) - cpu_before
+            # The clients run in this process, on the same cores: what they
+            # took is not the server's to use (a browser is elsewhere).
+            client = time.process_time() - client_before
             peak = _peak_mb(pids)
+            load = (load_before, os.getloadavg()[0])
         finally:
             proc.terminate()
             proc.wait(timeout=30)
         latencies.sort()
         results.append((label, len(latencies) / elapsed, statistics.median(latencies),
-                        latencies[int(0.9 * (len(latencies) - 1))], cpu / elapsed, peak, len(errors)))
+                        latencies[int(0.9 * (len(latencies) - 1))], cpu / elapsed, client / elapsed,
+                        cpu / max(len(latencies), 1) * 1000, peak, len(errors), load))
     print(f"\n{opts.tickets:,} tickets; {opts.clients} concurrent clients, {opts.seconds:.0f} s each, GET {opts.url}; "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
-    print(f"{'server':<28}{'req/s':>8}{'median ms':>11}{'p90 ms':>9}{'cores used':>12}{'peak MB/proc':>14}{'errors':>8}")
-    for label, rps, median, p90, cores, peak, errors in results:
-        print(f"{label:<28}{rps:>8.1f}{median:>11.1f}{p90:>9.1f}{cores:>12.2f}{peak:>14.0f}{errors:>8}")
+    print(f"{'server':<28}{'req/s':>8}{'median ms':>11}{'p90 ms':>9}{'cores used':>12}{'clients':>9}"
+          f"{'CPU ms/req':>12}{'peak MB/proc':>14}{'errors':>8}{'load avg':>14}")
+    for label, rps, median, p90, cores, client, per_request, peak, errors, load in results:
+        print(f"{label:<28}{rps:>8.1f}{median:>11.1f}{p90:>9.1f}{cores:>12.2f}{client:>9.2f}{per_request:>12.1f}"
+              f"{peak:>14.0f}{errors:>8}{load[0]:>7.1f}→{load[1]:<5.1f}")
     print(f"\nspeed-up {results[1][1] / results[0][1]:.2f}×")
 
 

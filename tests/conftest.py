@@ -13,6 +13,7 @@ from gridadmin import db as dbmod
 from gridadmin.models import ALL_MODELS, User, db
 from gridadmin.services import search
 from gridadmin.services.users import hash_password
+from gridadmin.web import frame
 
 
 def _worker_database(url):
@@ -131,6 +132,7 @@ def app(_shared_app, tmp_path, tmp_path_factory):
     if not db.is_closed():
         db.close()
     dbmod.bind(url)
+    frame.forget(app)  # menus, badges, filter menus kept from the last test's database
     app.config.update({**BASE_CONFIG, "DATABASE_URL": url})
     if TEST_DB_URL:
         with app.app_context():

@@ -10,7 +10,6 @@ import json
 import math
 from dataclasses import dataclass
 
-import shapely
 from peewee import IntegrityError
 
 from ..models import Grid, GridBoundary, db, utcnow
@@ -195,6 +194,8 @@ def _feature(number, feature):
             rings.append(positions)
         clean.append(rings)
     geometry = {"type": kind, "coordinates": clean[0] if kind == "Polygon" else clean}
+    import shapely  # 16 MB: loaded by the first import of boundaries, not by every process
+
     reason = shapely.is_valid_reason(shapely.from_geojson(json.dumps(geometry)))
     if reason != "Valid Geometry":
         words, _bracket, where = reason.partition("[")

@@ -11,9 +11,7 @@ few candidates. Coordinates are longitude/latitude in degrees, as GeoJSON.
 import math
 from functools import lru_cache
 
-import shapely
 from peewee import SQL
-from shapely.geometry import Point
 
 from ..models import Grid, GridBoundary, Ticket, db
 from ..models.base import N_
@@ -82,7 +80,9 @@ def _candidates(lat, lng, user):
 def _covering(rows, lat, lng):
     if not rows:
         return
-    point = Point(lng, lat)
+    import shapely  # 16 MB: loaded by the first position looked up, not by every process
+
+    point = shapely.Point(lng, lat)
     for row in rows:
         # covers, not contains: a point on the edge is in (a hole's edge too).
         if shapely.from_geojson(row.geometry).covers(point):

@@ -3,7 +3,6 @@
 import secrets
 
 from werkzeug.security import check_password_hash, generate_password_hash
-from zxcvbn import zxcvbn
 
 from ..models import Department, Grid, User, VolunteerTeam, db
 from ..models.base import N_
@@ -61,6 +60,8 @@ def check_password_rule(password, username=None, field="password"):
         raise RuleError("The password may have at most %(n)s characters.", field=field, n=MAX_PASSWORD_LENGTH)
     if username and password.strip().lower() == username.strip().lower():
         raise RuleError("The password must not be the username.", field=field)
+    from zxcvbn import zxcvbn  # 12 MB of word lists: loaded by the first password set, not by every process
+
     if zxcvbn(password[:64], user_inputs=[username] if username else [])["score"] < MIN_STRENGTH:
         raise RuleError("This password is too common or too easy to guess; choose a longer or less usual one.",
                         field=field)

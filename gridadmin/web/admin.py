@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ..models import VersionedModel
 from ..services import permissions
-from . import photos, setup, todo
+from . import frame, photos, setup, todo
 from .i18n import TRANSLATIONS
 from .views.briefing import BriefingView, PublishedBriefingsView
 from .views.calendar import CalendarBulkLink, CalendarDayView
@@ -56,6 +56,10 @@ def record_versions(rows=None, model=None):
 def init_app(app):
     app.jinja_env.globals["gridadmin_versions"] = record_versions
     app.jinja_env.globals["gridadmin_todo_badge"] = todo.badge
+    app.jinja_env.globals["gridadmin_menu"] = frame.menu
+    app.jinja_env.globals["gridadmin_fixed_url"] = frame.fixed_url
+    app.after_request(todo.forget_badge)
+    app.after_request(frame.forget_after_post)
     app.jinja_env.globals["gridadmin_home_queues"] = todo.home_queues
     app.jinja_env.globals["gridadmin_home_headline"] = todo.home_headline
     admin = Admin(

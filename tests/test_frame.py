@@ -1,0 +1,90 @@
+"""The page frame kept between requests (issue 13): the navbar menu per the
+entries a user may open, the to-do badge for a short time, a list's filter
+menu; and a list's related names read with its rows in one query."""
+
+import json
+import re
+import time
+from datetime import timedelta
+
+from gridadmin.models import Category, Ticket, User, db, utcnow
+from gridadmin.web import frame, todo
+from tests.test_permissions import build_world, client_for
+
+
+def _menu(html):
+    return re.search(r'<ul class="nav navbar-nav mr-auto">(.*?)</ul>\s*<ul class="nav navbar-nav navbar-right">',
+                     html, re.S).group(1)
+
+
+def _world(app):
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        return build_world()
+
+
+def test_kept_menu_is_the_one_each_user_may_open(app):
+    _world(app)
+    with app.app_context():
+        admin, worker = User.get(User.username == "admin"), User.get(User.username == "u_worker")
+    as_admin, as_worker = client_for(app, admin), client_for(app, worker)
+    first = _menu(as_admin.get("/admin/ticket/").get_data(as_text=True))
+    worker_menu = _menu(as_worker.get("/admin/ticket/").get_data(as_text=True))
+    assert "/admin/user/" in first and "/admin/user/" not in worker_menu  # not the administrator's kept menu
+    frame.forget(app)
+    assert _menu(as_admin.get("/admin/ticket/").get_data(as_text=True)) == first  # kept = rendered afresh
+    # The page shown is marked active: another page, another menu.
+    other = _menu(as_admin.get("/admin/worker/").get_data(as_text=True))
+    assert other != first and 'class="dropdown-item active' in other
+
+
+def _badge(client):
+    html = client.get("/admin/ticket/").get_data(as_text=True)
+    return re.search(r'id="todo-badge".*?<span class="badge[^"]*">(\d+)</span>', html, re.S).group(1)
+
+
+def test_badge_is_kept_briefly_and_counted_again_after_the_users_own_change(app, monkeypatch):
+    world = _world(app)
+    with app.app_context():
+        centre = User.get(User.username == "u_centre")
+        t_in = world["records"]["ticket"][0]
+        Ticket.update(status="accepted").where(Ticket.id == t_in.id).execute()
+    client = client_for(app, centre)
+    assert _badge(client) == "1"
+    with app.app_context():
+        Ticket.update(status="dispatched", due_at=utcnow() + timedelta(days=3)).where(Ticket.id == t_in.id).execute()
+    assert _badge(client) == "1"  # kept: others' changes show within BADGE_SECONDS
+    client.post("/admin/ticket/action/", data={})  # any POST of the user's own
+    assert _badge(client) == "0"
+    with app.app_context():
+        Ticket.update(status="accepted").where(Ticket.id == t_in.id).execute()
+    later = time.monotonic() + todo.BADGE_SECONDS + 1
+    monkeypatch.setattr(todo.time, "monotonic", lambda: later)  # the kept badge has expired
+    assert _badge(client) == "1"
+
+
+def test_filter_menu_shows_a_new_lookup_row_after_a_post(app):
+    _world(app)
+    with app.app_context():
+        admin = User.get(User.username == "admin")
+    client = client_for(app, admin)
+    new = json.dumps("新类别")[1:-1]  # as the filter menu's JSON writes it
+    assert new not in client.get("/admin/ticket/").get_data(as_text=True)
+    with app.app_context():
+        Category.create(code="new", name="新类别", time_limit_hours=24)
+    client.post("/admin/ticket/action/", data={})
+    assert new in client.get("/admin/ticket/").get_data(as_text=True)
+
+
+def test_list_reads_related_names_with_its_rows(app, sql_log):
+    world = _world(app)
+    with app.app_context():
+        admin = User.get(User.username == "admin")
+        t_in = world["records"]["ticket"][0]
+        Ticket.update(department=None).where(Ticket.id == t_in.id).execute()
+    client = client_for(app, admin)
+    client.get("/admin/ticket/")  # the frame kept
+    sql_log.clear()
+    html = client.get("/admin/ticket/").get_data(as_text=True)
+    assert "甲内网格" in html and "环境卫生" in html  # the grid's and the category's names
+    assert not [q for q in sql_log if 'FROM "department"' in q or 'FROM "category" AS "t1" WHERE' in q]
