@@ -31,6 +31,9 @@ def test_kept_menu_is_the_one_each_user_may_open(app):
     first = _menu(as_admin.get("/admin/ticket/").get_data(as_text=True))
     worker_menu = _menu(as_worker.get("/admin/ticket/").get_data(as_text=True))
     assert "/admin/user/" in first and "/admin/user/" not in worker_menu  # not the administrator's kept menu
+    with app.app_context():  # a user's role changed: the menu follows at once
+        User.update(role="admin", grid=None).where(User.id == worker.id).execute()
+    assert "/admin/user/" in _menu(as_worker.get("/admin/ticket/").get_data(as_text=True))
     frame.forget(app)
     assert _menu(as_admin.get("/admin/ticket/").get_data(as_text=True)) == first  # kept = rendered afresh
     # The page shown is marked active: another page, another menu.

@@ -4,13 +4,16 @@ list's rows (issue 13). Each cache belongs to its app.
 
 The menu's HTML depends only on which entries the user may open, which
 page is shown, the language and the URL root: those are its cache key, so
-a cached menu is exactly the one Flask-Admin's macro would render now.
+a cached menu is the one Flask-Admin's macro would render now. Which
+entries a user may open depends on the user's row (role, bindings; the
+permission matrix is code), kept by its id and version.
 """
 
 import time
 
 from flask import current_app, request, url_for
 from flask_babel import get_locale
+from flask_login import current_user
 
 CACHE_SIZE = 512  # roles × pages × languages: a few hundred at most
 # A list's filter menu (labels, operations, the lookup tables' rows) is the
@@ -41,13 +44,31 @@ def _access(items):
     return shown
 
 
+def _user_key():
+    """The user's row as it decides menu entries (role, bindings): every
+    change to a user bumps its version."""
+    user = current_user._get_current_object() if current_user else None
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return (user.id, getattr(user, "version", None), user.role, user.active,
+            *(getattr(user, f"{name}_id", None) for name in ("grid", "department", "team", "worker", "volunteer")))
+
+
 def menu(admin_view, render, links=False):
     """The navbar's menu (``links``: its right-hand links) as Flask-Admin's
     ``layout.menu()`` / ``layout.menu_links()`` (``render``) draws it, from
     the cache when the same entries were drawn for the same page before."""
     admin = admin_view.admin
     items = admin.menu_links() if links else admin.menu()
-    key = (links, str(get_locale()), request.script_root, admin_view.endpoint, tuple(_access(items)))
+    # Which entries the user may open: asked of each entry once per user
+    # row (forty is_accessible() calls a page otherwise).
+    user, accesses = _user_key(), cache("menu_access")
+    access = accesses.get((links, user)) if user is not None else None
+    if access is None:
+        access = tuple(_access(items))
+        if user is not None:
+            accesses[(links, user)] = access
+    key = (links, str(get_locale()), request.script_root, admin_view.endpoint, access)
     menus = cache("menus")
     html = menus.get(key)
     if html is None:
