@@ -11,7 +11,7 @@ from flask_admin.helpers import get_form_data
 from flask_admin.menu import MenuLink
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from wtforms import HiddenField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
@@ -129,11 +129,13 @@ def _due(view, context, model, name):
     text = format_local_datetime(model.due_at)
     now = g.setdefault("_gridadmin_now", utcnow())
     light = deadlines.light(model, now)
-    lamp = Markup('<span class="deadline-light deadline-{}" aria-hidden="true"></span>').format(light) if light else ""
+    # f-strings over escaped parts: Markup.format() runs string.Formatter in Python, on every row.
+    lamp = f'<span class="deadline-light deadline-{escape(light)}" aria-hidden="true"></span>' if light else ""
     if deadlines.is_overdue(model, now):
-        return Markup('{}<span class="text-danger font-weight-bold">{} {}</span>').format(lamp, text, gettext("Overdue"))
+        return Markup(f'{lamp}<span class="text-danger font-weight-bold">{escape(text)} '
+                      f'{escape(gettext("Overdue"))}</span>')
     if light:
-        return Markup('{}{} <span class="sr-only">{}</span>').format(lamp, text, gettext(LIGHT_LABELS[light]))
+        return Markup(f'{lamp}{escape(text)} <span class="sr-only">{escape(gettext(LIGHT_LABELS[light]))}</span>')
     return text
 
 
