@@ -302,10 +302,27 @@ class BaseModelView(TransferMixin, ModelView):
     def _page(self, query, columns):
         # Ids first: a deep page walks an index, not whole rows.
         ids = [row[0] for row in query.select(self.model.id).tuples()]
-        by_id = {obj.id: obj for obj in self._with_related(columns).where(self.model.id.in_(ids))} if ids else {}
+        by_id = {obj.id: obj for obj in self._rows_by_id(ids, columns)} if ids else {}
         rows = [by_id[i] for i in ids if i in by_id]
         self.decorate_rows(rows)
         return rows
+
+    def _rows_by_id(self, ids, columns):
+        """The rows of ``ids`` with their related rows (``_with_related``).
+        Its SQL (thirty-odd columns and four joins: peewee took as long to
+        write it as the database to run it) is written once per columns,
+        database and number of ids, then run with each page's ids."""
+        database = db.obj
+        key = (tuple(columns), type(database), len(ids))
+        kept = self.__dict__.setdefault("_gridadmin_row_sql", {}).get(key)
+        if kept is None:
+            query = self._with_related(columns).where(self.model.id.in_(ids))
+            sql, params = query.sql()
+            if list(params) != list(ids):  # other parameters: not worth keeping
+                return list(query)
+            kept = self._gridadmin_row_sql[key] = (query, sql)
+        query, sql = kept
+        return list(query._get_cursor_wrapper(database.execute_sql(sql, list(ids))))
 
     def _with_related(self, columns):
         """The model's rows with the related rows the columns show, LEFT
