@@ -357,3 +357,6 @@ def test_meetings_and_volunteer_service_beside_last_month_and_last_year(database
     district = {"meetings_held": (2, 1, 1), "items_raised": (8, 2, 4), "items_done": (8, 0, 0),
                 "items_evaluated": (7, 0, 4), "service_records": (3, 1, 1), "service_hours": (11.5, 3.0, 4.0)}
     assert activity(t["district"]) == district
+    # A second top node: the first district is no longer the whole tree, and counts its own alone.
+    f.meeting(f.grid("320103", "秦淮区", "district"), held_at=at(10, 5, 2), items=["议题"])
+    assert activity(t["district"]) == district

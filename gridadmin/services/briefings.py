@@ -114,6 +114,8 @@ def compute(node, month, tz, now=None, user=None):
     late = stats.overdue_summary(node, kids, now, tz)
     current["overdue"] = late[0]
     activity = meetings(node, (first, previous, last_year), tz)
+    # A node within the user's scope bounds the ranking already: one subtree condition, not two.
+    ranked_for = user if user is not None and not scope.can_see(user, node) else None
     conf = settings()
     weights = {"volume": conf.weight_volume, "closure": conf.weight_closure, "ontime": conf.weight_ontime,
                "rework": conf.weight_rework}
@@ -155,7 +157,7 @@ def compute(node, month, tz, now=None, user=None):
         "children": {"ranked": child_ranked, "apart": child_apart},
         "points_top": [{"id": s.worker.id, "name": s.worker.name,
                         "grid": getattr(s.worker.grid, "name", ""), "points": s.total, "rank": s.rank}
-                       for s in points.ranking(first, grid=node, user=user, tz=tz, limit=TOP)],
+                       for s in points.ranking(first, grid=node, user=ranked_for, tz=tz, limit=TOP)],
         "activity": _compared(*(activity[m] for m in (first, previous, last_year))),
         "weights": weights,
         "min_due": conf.min_due,
@@ -188,17 +190,18 @@ def overdue(node, kids, late, now):
                 for child in kids if by_child_counts.get(child.id)]
     by_child.sort(key=lambda x: (-x["count"], x["code"]))
     worst = []
+    whole = grids.covers_all(node)
     for status in deadlines.OPEN_STATUSES:
         query = (Ticket.select(Ticket.id, Ticket.number, Ticket.title, Ticket.due_at,
                                Grid.name.alias("grid_name"), Ticket.department)
                  .join(Grid, on=(Ticket.grid == Grid.id))
                  .where((Ticket.status == status) & (Ticket.due_at < now))
                  .order_by(Ticket.due_at, Ticket.id).limit(WORST_OVERDUE))
-        if node.parent_id is not None:
+        if not whole:
             # Below the top: read the subtree's grids' index ((grid, created_at, status, due_at)),
             # not the whole district's overdue tickets in due order.
             query = query.where(Ticket.grid.in_(grids.subtree_ids(node)))
-        # At a top node everything is below: the (status, due_at) index gives the order alone.
+        # The whole tree: the (status, due_at) index gives the order alone.
         worst += list(query.dicts())
     worst = sorted(worst, key=lambda row: (row["due_at"], row["id"]))[:WORST_OVERDUE]
     listed = [{"id": row["id"], "number": row["number"], "title": row["title"], "grid": row["grid_name"],
@@ -214,7 +217,7 @@ def meetings(node, months, tz):
     (a CASE per month over the union of their ranges)."""
     months = list(months)
     spans = [(m, *stats.utc_bounds(m, stats.add_months(m, 1), tz)) for m in months]
-    root = node.parent_id is None  # everything is below a top node: no subtree to check
+    root = grids.covers_all(node)  # everything is below: no subtree to check
     in_tree = grids.subtree_ids(node)
 
     def counted(column, value=1, days=False):

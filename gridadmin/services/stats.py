@@ -165,6 +165,7 @@ def overdue_summary(node, kids, now, tz, count_only=False):
     live = (Ticket.select(Ticket.department, Grid.path).join(Grid, on=(Ticket.grid == Grid.id))
             .where(deadlines.overdue_clause(now)))
     by_department, by_child, total = {}, dict.fromkeys((k.id for k in kids), 0), 0
+    whole = grids.covers_all(node)
     if kept:
         live = live.where(Ticket.due_at >= clock.to_utc(datetime.combine(today, time.min), tz))
         past = (Tally.select(fn.COALESCE(fn.SUM(Tally.due_open), 0))
@@ -181,12 +182,12 @@ def overdue_summary(node, kids, now, tz, count_only=False):
                                     & (Tally.month < today))
                              .group_by(Tally.node).tuples()):
                 by_child[child] += int(n or 0)
-    elif node.parent_id is not None:  # a top node has everything below it
+    elif not whole:
         # The subtree's grids' index ((grid, created_at, status, due_at)), not the district's due order.
         live = live.where(Ticket.grid.in_(grids.subtree_ids(node)))
     if count_only and not kept:
         query = live.select(fn.COUNT(Ticket.id))
-        if node.parent_id is None:  # no join needed: the (status, due_at) index alone
+        if whole:  # no join needed: the (status, due_at) index alone
             query = Ticket.select(fn.COUNT(Ticket.id)).where(deadlines.overdue_clause(now))
         return total + int(query.scalar() or 0), by_department, by_child
     by_path = {k.path: k.id for k in kids}
