@@ -131,6 +131,8 @@ def test_concurrent_steps_keep_the_tally(app, loop):
     assert errors == []
     assert total("dispatched", loop["district"].id) == 8
     assert total("dispatched", loop["district"].id, "d", dept.id) == 8
+    # The dispatched tickets are open: their cells by due day were kept by the concurrent steps too.
+    assert total("due_open", loop["district"].id, "o") == 8 and total("due_open", loop["street"].id, "q", dept.id) == 8
     assert tally.check(TZ) == []
 
 
