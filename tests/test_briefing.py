@@ -315,3 +315,48 @@ def test_overdue_without_a_department_is_the_nodes_rest(month):
     assert result["figures"]["overdue"]["value"] == 3
     live = briefings.compute(month["g1"], OCT, TZ, now=NOW)  # a grid: from its tickets alone
     assert sorted((d["name"] or "", d["count"]) for d in live["overdue"]["by_department"]) == [("", 1), ("城管局", 2)]
+
+
+def test_meetings_and_volunteer_service_beside_last_month_and_last_year(database):
+    """Meetings held, items raised at them, items done and evaluated, and
+    volunteer service, each in its local month (this, last, a year ago),
+    counted for the node's subtree only."""
+    from gridadmin.models import MeetingItem
+
+    t = f.tree()
+    other = f.grid("320102002001G1", "外网格", "grid",
+                   f.grid("320102002001", "大行宫社区", "community",
+                          f.grid("320102002", "梅园新村街道", "street", t["district"])))
+
+    def meeting(grid, held, items=2, done=None, evaluated=None):
+        m = f.meeting(grid, held_at=held, items=[f"议题{i}" for i in range(items)])
+        MeetingItem.update(done_at=done, evaluated_at=evaluated).where(MeetingItem.meeting == m.id).execute()
+
+    meeting(t["g1"], at(10, 31, 15, 30), items=3)  # 23:30 local on 31 October: October's
+    meeting(t["g2"], at(10, 31, 16, 30), items=1, done=at(10, 2, 1))  # 00:30 local on 1 November
+    meeting(t["g1"], at(9, 10, 2), items=2, done=at(10, 1, 1), evaluated=at(10, 20, 2))  # items done in October
+    meeting(t["micro"], datetime(2025, 10, 5, 2), items=4, evaluated=datetime(2025, 10, 9, 2))
+    meeting(other, at(10, 5, 2), items=5, done=at(10, 6, 2), evaluated=at(10, 7, 2))  # another street
+    team = f.team(t["community"])
+    person = f.volunteer(team)
+    f.service_record(person, hours="2.5", served_on=date(2026, 10, 31))
+    f.service_record(person, hours="1.0", served_on=date(2026, 10, 1))
+    f.service_record(person, hours="3.0", served_on=date(2026, 9, 30))
+    f.service_record(person, hours="4.0", served_on=date(2025, 10, 15))
+    outside = f.volunteer(f.team(other))
+    f.service_record(outside, hours="8.0", served_on=date(2026, 10, 15))
+
+    def activity(node):
+        got = briefings.compute(node, OCT, TZ, now=NOW)["activity"]
+        return {key: (v["value"], v["previous"], v["last_year"]) for key, v in got.items()}
+
+    # October: the 23:30 meeting (3 items); done: the November meeting's item and September's two.
+    expected = {"meetings_held": (1, 1, 1), "items_raised": (3, 2, 4), "items_done": (3, 0, 0),
+                "items_evaluated": (2, 0, 4), "service_records": (2, 1, 1), "service_hours": (3.5, 3.0, 4.0)}
+    assert activity(t["street"]) == expected
+    district = {"meetings_held": (2, 1, 1), "items_raised": (8, 2, 4), "items_done": (8, 0, 0),
+                "items_evaluated": (7, 0, 4), "service_records": (3, 1, 1), "service_hours": (11.5, 3.0, 4.0)}
+    assert activity(t["district"]) == district
+    # A second top node: the first district is no longer the whole tree, and counts its own alone.
+    f.meeting(f.grid("320103", "秦淮区", "district"), held_at=at(10, 5, 2), items=["议题"])
+    assert activity(t["district"]) == district

@@ -131,6 +131,8 @@ def test_concurrent_steps_keep_the_tally(app, loop):
     assert errors == []
     assert total("dispatched", loop["district"].id) == 8
     assert total("dispatched", loop["district"].id, "d", dept.id) == 8
+    # The dispatched tickets are open: their cells by due day were kept by the concurrent steps too.
+    assert total("due_open", loop["district"].id, "o") == 8 and total("due_open", loop["street"].id, "q", dept.id) == 8
     assert tally.check(TZ) == []
 
 
@@ -172,3 +174,70 @@ def _weekends():
     from gridadmin.services import deadlines
 
     return deadlines.MemoryCalendar({})
+
+
+def _overdue_live(node, now):
+    """The open tickets past due now under ``node``, counted from the tickets alone."""
+    from gridadmin.services import deadlines, grids
+
+    rows = (Ticket.select(Ticket.department, Ticket.grid).where(
+        deadlines.overdue_clause(now) & Ticket.grid.in_(grids.subtree_ids(node))).tuples())
+    by_department = {}
+    for dept, _grid in rows:
+        by_department[dept] = by_department.get(dept, 0) + 1
+    return len(rows), by_department
+
+
+def test_overdue_now_from_the_tally_by_due_day_equals_the_tickets(loop):
+    """"Overdue now" at a district or street sums the tally's open tickets by
+    due day before today and reads today's; at any moment it equals a count
+    of the tickets, per department too, including tickets due earlier and
+    later today and in another street."""
+    from gridadmin.services import stats
+
+    admin, dept = loop["admin"], loop["dept"]
+    other_street = f.grid("320102002", "梅园街道", "street", loop["district"])
+    other_grid = f.grid("320102002001G1", "梅园网格", "grid", f.grid("320102002001", "梅园社区", "community",
+                                                                     other_street))
+    made = []
+    for hours, grid, department in ((-72, loop["g1"], dept), (-30, loop["g2"], None), (-20, loop["g1"], dept),
+                                    (-6, other_grid, dept), (-1, loop["g1"], dept), (3, loop["g2"], None)):
+        t = report(loop, grid=grid)
+        t = step(t, "accept", admin, NOW + timedelta(hours=hours))
+        fields = {"department": department} if department else {"assignee": loop["worker"]}
+        made.append(step(t, "dispatch", admin, NOW + timedelta(hours=hours), **fields))
+    step(made[2], "start", admin, NOW)  # in progress is open too
+    assert tally.check(TZ) == []
+    moments = sorted({moment for t in made for moment in (t.due_at - timedelta(minutes=1),
+                                                        t.due_at + timedelta(minutes=1))})
+    for now in moments + [NOW + timedelta(days=9)]:
+        for node in (loop["district"], loop["street"], other_street):
+            kids = stats.children(node)
+            total, by_department, by_child = stats.overdue_summary(node, kids, now, TZ)
+            expected_total, expected_departments = _overdue_live(node, now)
+            assert total == expected_total, (node.name, now)
+            assert {k: n for k, n in by_department.items() if n} == expected_departments, (node.name, now)
+            assert sum(by_child.values()) == expected_total
+            assert stats.overdue_total(node, now, TZ) == expected_total
+    assert any(stats.overdue_total(loop["district"], now, TZ) for now in moments)
+
+
+def test_filling_open_days_gives_what_the_steps_kept(loop):
+    """Migration 0012 fills the by-due-day cells from the open tickets: the
+    same cells the steps keep."""
+    admin, dept = loop["admin"], loop["dept"]
+    for hours in (-50, -2, 5):
+        t = step(report(loop), "accept", admin, NOW + timedelta(hours=hours))
+        step(t, "dispatch", admin, NOW + timedelta(hours=hours), department=dept)
+
+    def cells():
+        return sorted(row for row in Tally.select(Tally.node, Tally.dim, Tally.key, Tally.month, Tally.due_open)
+                      .where(Tally.dim.in_(tally.OPEN_DIMS)).tuples() if row[-1])
+
+    kept = cells()
+    assert {row[1] for row in kept} == {"o", "q"} and sum(row[-1] for row in kept if row[1] == "o") == 3 * 3
+    Tally.delete().where(Tally.dim.in_(tally.OPEN_DIMS)).execute()
+    assert tally.check(TZ) != []
+    tally.fill_open_days(TZ)
+    assert cells() == kept
+    assert tally.check(TZ) == []

@@ -19,6 +19,10 @@ COUNTERS = CREATED_COUNTERS + DUE_COUNTERS + EVENT_COUNTERS
 # Dimensions: every counter for the node as a whole; reports by category
 # and by source; the department's figures by department.
 DIM_ALL, DIM_CATEGORY, DIM_SOURCE, DIM_DEPARTMENT = "a", "c", "s", "d"
+# Open tickets (``due_open``) by their local due *day* (``month`` holds the
+# day), for the node and by department: "overdue now" is then the days
+# before today summed, plus today's few tickets read live.
+DIM_OPEN, DIM_OPEN_DEPARTMENT = "o", "q"
 
 
 class Tally(BaseModel):
@@ -30,7 +34,7 @@ class Tally(BaseModel):
     node = IntegerField()  # a Grid id (no foreign key: a rollup, rebuilt at will)
     dim = CharField(max_length=1)
     key = IntegerField(default=0)  # category, source or department id; 0 for DIM_ALL
-    month = DateField()  # the local month's first day
+    month = DateField()  # the local month's first day (the due day for DIM_OPEN, DIM_OPEN_DEPARTMENT)
     reported = IntegerField(default=0)
     rep_accepted = IntegerField(default=0)
     rep_rejected = IntegerField(default=0)

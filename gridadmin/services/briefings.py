@@ -7,8 +7,10 @@ year; department and next-level rankings; publishing (frozen figures).
 """
 
 import json
+import operator
+from functools import reduce
 
-from peewee import IntegrityError, fn
+from peewee import Case, IntegrityError, fn
 
 from ..models import (
     Department,
@@ -99,10 +101,6 @@ def rank(lines, weights, min_due):
     return ranked, apart
 
 
-def _month_figures(node, first, after, now, tz):
-    return stats.figures(stats.sums([node], first, after, tz=tz).get(node.id))
-
-
 def compute(node, month, tz, now=None, user=None):
     """Every figure of ``node``'s subtree for local month ``month`` (its first day)."""
     now = now or utcnow()
@@ -110,12 +108,14 @@ def compute(node, month, tz, now=None, user=None):
     after = stats.add_months(first, 1)
     previous = stats.add_months(first, -1)
     last_year = stats.add_months(first, -12)
-    current = _month_figures(node, first, after, now, tz)
+    compared = stats.month_sums(node, (first, previous, last_year), tz=tz)
+    current, before, year_ago = (stats.figures(compared[m]) for m in (first, previous, last_year))
     kids = stats.children(node)
     late = stats.overdue_summary(node, kids, now, tz)
     current["overdue"] = late[0]
-    before = _month_figures(node, previous, first, now, tz)
-    year_ago = _month_figures(node, last_year, stats.add_months(last_year, 1), now, tz)
+    activity = meetings(node, (first, previous, last_year), tz)
+    # A node within the user's scope bounds the ranking already: one subtree condition, not two.
+    ranked_for = user if user is not None and not scope.can_see(user, node) else None
     conf = settings()
     weights = {"volume": conf.weight_volume, "closure": conf.weight_closure, "ontime": conf.weight_ontime,
                "rework": conf.weight_rework}
@@ -157,9 +157,8 @@ def compute(node, month, tz, now=None, user=None):
         "children": {"ranked": child_ranked, "apart": child_apart},
         "points_top": [{"id": s.worker.id, "name": s.worker.name,
                         "grid": getattr(s.worker.grid, "name", ""), "points": s.total, "rank": s.rank}
-                       for s in points.ranking(first, grid=node, user=user, tz=tz, limit=TOP)],
-        "activity": _compared(meetings(node, first, after, tz), meetings(node, previous, first, tz),
-                              meetings(node, last_year, stats.add_months(last_year, 1), tz)),
+                       for s in points.ranking(first, grid=node, user=ranked_for, tz=tz, limit=TOP)],
+        "activity": _compared(*(activity[m] for m in (first, previous, last_year))),
         "weights": weights,
         "min_due": conf.min_due,
     }
@@ -191,17 +190,18 @@ def overdue(node, kids, late, now):
                 for child in kids if by_child_counts.get(child.id)]
     by_child.sort(key=lambda x: (-x["count"], x["code"]))
     worst = []
+    whole = grids.covers_all(node)
     for status in deadlines.OPEN_STATUSES:
         query = (Ticket.select(Ticket.id, Ticket.number, Ticket.title, Ticket.due_at,
                                Grid.name.alias("grid_name"), Ticket.department)
                  .join(Grid, on=(Ticket.grid == Grid.id))
                  .where((Ticket.status == status) & (Ticket.due_at < now))
                  .order_by(Ticket.due_at, Ticket.id).limit(WORST_OVERDUE))
-        if node.parent_id is not None:
+        if not whole:
             # Below the top: read the subtree's grids' index ((grid, created_at, status, due_at)),
             # not the whole district's overdue tickets in due order.
             query = query.where(Ticket.grid.in_(grids.subtree_ids(node)))
-        # At a top node everything is below: the (status, due_at) index gives the order alone.
+        # The whole tree: the (status, due_at) index gives the order alone.
         worst += list(query.dicts())
     worst = sorted(worst, key=lambda row: (row["due_at"], row["id"]))[:WORST_OVERDUE]
     listed = [{"id": row["id"], "number": row["number"], "title": row["title"], "grid": row["grid_name"],
@@ -210,33 +210,50 @@ def overdue(node, kids, late, now):
     return {"by_department": departments, "by_child": by_child, "worst": listed}
 
 
-def meetings(node, first, after, tz):
-    """Meetings held, items raised at them, items done and evaluated in the
-    month; volunteer service records and hours."""
-    lo, hi = stats.utc_bounds(first, after, tz)
-    root = node.parent_id is None  # everything is below a top node: no subtree to check
+def meetings(node, months, tz):
+    """{month first day: figures} for local months ``months``: meetings held,
+    items raised at them, items done and evaluated in the month; volunteer
+    service records and hours. Each figure is one query over all the months
+    (a CASE per month over the union of their ranges)."""
+    months = list(months)
+    spans = [(m, *stats.utc_bounds(m, stats.add_months(m, 1), tz)) for m in months]
+    root = grids.covers_all(node)  # everything is below: no subtree to check
     in_tree = grids.subtree_ids(node)
-    held = Meeting.select(Meeting.id).where((Meeting.held_at >= lo) & (Meeting.held_at < hi))
+
+    def counted(column, value=1, days=False):
+        """(one SUM per month, the months' ranges OR-ed) of ``column``'s times
+        (``days``: a local date column)."""
+        ranges = [(column >= (m if days else lo)) & (column < (stats.add_months(m, 1) if days else hi))
+                  for m, lo, hi in spans]
+        sums = [fn.COALESCE(fn.SUM(Case(None, [(r, value)], 0)), 0) for r in ranges]
+        return sums, reduce(operator.or_, ranges)
+
+    def tree(query, grid_field):
+        return query if root else query.where(grid_field.in_(in_tree))
+
+    held_sums, held_when = counted(Meeting.held_at)
+    held = tree(Meeting.select(*held_sums).where(held_when), Meeting.grid).tuples().get()
+    raised = tree(MeetingItem.select(*held_sums).join(Meeting).where(held_when), Meeting.grid).tuples().get()
+    in_tree_meetings = None if root else Meeting.select(Meeting.id).where(Meeting.grid.in_(in_tree))
+
+    def items(column):
+        sums, when = counted(column)
+        query = MeetingItem.select(*sums).where(when)
+        return (query if root else query.where(MeetingItem.meeting.in_(in_tree_meetings))).tuples().get()
+
+    done, evaluated = items(MeetingItem.done_at), items(MeetingItem.evaluated_at)
+    record_sums, served_when = counted(ServiceRecord.served_on, days=True)
+    hour_sums, _ = counted(ServiceRecord.served_on, ServiceRecord.hours, days=True)
+    service = ServiceRecord.select(*record_sums, *hour_sums).where(served_when)
     if not root:
-        held = held.where(Meeting.grid.in_(in_tree))
-    tree_meetings = Meeting.select(Meeting.id) if root else Meeting.select(Meeting.id).where(Meeting.grid.in_(in_tree))
-    items = MeetingItem.select(fn.COUNT(MeetingItem.id))
-    teams = VolunteerTeam.select(VolunteerTeam.id).where(VolunteerTeam.grid.in_(in_tree))
-    service = ServiceRecord.select(fn.COUNT(ServiceRecord.id), fn.COALESCE(fn.SUM(ServiceRecord.hours), 0)).where(
-        (ServiceRecord.served_on >= first) & (ServiceRecord.served_on < after))
-    if not root:
-        service = service.where(ServiceRecord.team.in_(teams))
-    records, hours = service.tuples().get()
-    return {
-        "meetings_held": held.count(),
-        "items_raised": items.where(MeetingItem.meeting.in_(held)).scalar(),
-        "items_done": items.where(((MeetingItem.done_at >= lo) & (MeetingItem.done_at < hi))
-                                  & (MeetingItem.meeting.in_(tree_meetings) if not root else True)).scalar(),
-        "items_evaluated": items.where(((MeetingItem.evaluated_at >= lo) & (MeetingItem.evaluated_at < hi))
-                                       & (MeetingItem.meeting.in_(tree_meetings) if not root else True)).scalar(),
-        "service_records": records,
-        "service_hours": float(hours or 0),
-    }
+        service = service.where(ServiceRecord.team.in_(
+            VolunteerTeam.select(VolunteerTeam.id).where(VolunteerTeam.grid.in_(in_tree))))
+    service = service.tuples().get()
+    n = len(months)
+    return {m: {"meetings_held": int(held[i] or 0), "items_raised": int(raised[i] or 0),
+                "items_done": int(done[i] or 0), "items_evaluated": int(evaluated[i] or 0),
+                "service_records": int(service[i] or 0), "service_hours": float(service[n + i] or 0)}
+            for i, m in enumerate(months)}
 
 
 # --- publishing -----------------------------------------------------------------

@@ -74,6 +74,14 @@ def subtree_ids(grid):
     return Grid.select(Grid.id).where(trees.subtree_clause(Grid, grid.path))
 
 
+def covers_all(grid):
+    """Is ``grid`` the only top node (its subtree every grid)? Then a query
+    over its subtree needs no subtree condition at all (the district's
+    100,000 grid ids are not read to filter nothing)."""
+    return grid.parent_id is None and not Grid.select(Grid.id).where(
+        Grid.parent.is_null() & (Grid.id != grid.id)).exists()
+
+
 REPORT_CHOICES_MAX = 200
 REPORT_LEVELS = ("grid", "micro")
 

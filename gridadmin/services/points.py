@@ -149,7 +149,7 @@ def ranking(month_start, grid=None, user=None, tz="Asia/Shanghai", limit=100):
              .group_by(Worker.id, Worker.name, Worker.post, Worker.grid)
              .order_by(total.desc(), Worker.name, Worker.id)
              .limit(limit))
-    if grid is not None:
+    if grid is not None and not grids.covers_all(grid):
         query = query.where(Worker.grid.in_(grids.subtree_ids(grid)))
     if user is not None:
         clause = scope.condition(Worker, user)

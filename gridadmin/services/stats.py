@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from peewee import fn
 
 from ..models import Grid, Ticket, TicketEvent
-from ..models.stats import COUNTERS, DIM_ALL, DIM_DEPARTMENT, Tally
+from ..models.stats import COUNTERS, DIM_ALL, DIM_OPEN, DIM_OPEN_DEPARTMENT, Tally
 from . import clock, deadlines, grids, tally
 from .tally import CLOSED, TAKEN_UP
 
@@ -104,6 +104,26 @@ def by_month(node, first, months, tz="Asia/Shanghai"):
     return sorted(totals.items())
 
 
+def month_sums(node, months, tz="Asia/Shanghai"):
+    """{month first day: counters} of ``node`` for some local months (the
+    briefing's this month, last month and the same month last year): one
+    read of the tally, or of the node's tickets where it is not kept."""
+    totals = {month: empty() for month in months}
+    if tally.kept(node.level, DIM_ALL):
+        columns = [fn.SUM(getattr(Tally, name)) for name in COUNTERS]
+        rows = (Tally.select(Tally.month, *columns)
+                .where((Tally.node == node.id) & (Tally.dim == DIM_ALL) & Tally.month.in_(list(totals)))
+                .group_by(Tally.month).tuples())
+        for month, *values in rows:
+            _add(totals[month_start(month)], dict(zip(COUNTERS, values, strict=True)))
+        return totals
+    cells = tally.live(Ticket.select().where(Ticket.grid.in_(grids.subtree_ids(node))), lambda t: node.id, tz)
+    for (_node, dim, _key, month), counters in cells.items():
+        if dim == DIM_ALL and month in totals:
+            _add(totals[month], counters)
+    return totals
+
+
 def ratio(part, whole):
     return None if not whole else part / whole
 
@@ -134,45 +154,47 @@ def overdue_total(node, now, tz):
 
 def overdue_summary(node, kids, now, tz, count_only=False):
     """(total, {department id or None: n}, {child id: n}) of the open tickets
-    past due now in ``node``'s subtree. Where the tally keeps the node: the
-    past months from it (the part without a department is the node's total
-    less its departments'), this month's from one read of this month's due
-    tickets; elsewhere (a community's grids, a grid) from the tickets."""
-    this_month = clock.to_local(now, tz).date().replace(day=1)
-    start = clock.to_utc(datetime.combine(this_month, time.min), tz)
-    kept = tally.kept(node.level, DIM_DEPARTMENT)
+    past due now in ``node``'s subtree. Where the tally keeps the node (and
+    its children) by due day: the days before today from it (the part
+    without a department is the node's total less its departments'), and
+    today's from one read of the tickets due today, district-wide by the
+    (status, due_at) index, kept when under the node; elsewhere (a
+    community's grids, a grid) from the subtree's tickets."""
+    today = clock.to_local(now, tz).date()
+    kept = tally.kept(node.level, DIM_OPEN_DEPARTMENT) and all(tally.kept(k.level, DIM_OPEN) for k in kids)
     live = (Ticket.select(Ticket.department, Grid.path).join(Grid, on=(Ticket.grid == Grid.id))
             .where(deadlines.overdue_clause(now)))
-    if node.parent_id is not None:  # a top node has everything below it
-        # The subtree's grids' index ((grid, created_at, status, due_at)), not the district's due order.
-        live = live.where(Ticket.grid.in_(grids.subtree_ids(node)))
-    if kept:
-        live = live.where(Ticket.due_at >= start)
     by_department, by_child, total = {}, dict.fromkeys((k.id for k in kids), 0), 0
+    whole = grids.covers_all(node)
     if kept:
+        live = live.where(Ticket.due_at >= clock.to_utc(datetime.combine(today, time.min), tz))
         past = (Tally.select(fn.COALESCE(fn.SUM(Tally.due_open), 0))
-                .where((Tally.node == node.id) & (Tally.dim == DIM_ALL) & (Tally.month < this_month)).scalar())
+                .where((Tally.node == node.id) & (Tally.dim == DIM_OPEN) & (Tally.month < today)).scalar())
         total = int(past or 0)
         for dept, n in (Tally.select(Tally.key, fn.SUM(Tally.due_open))
-                        .where((Tally.node == node.id) & (Tally.dim == DIM_DEPARTMENT) & (Tally.month < this_month))
+                        .where((Tally.node == node.id) & (Tally.dim == DIM_OPEN_DEPARTMENT) & (Tally.month < today))
                         .group_by(Tally.key).tuples()):
             by_department[dept] = int(n or 0)
         by_department[None] = total - sum(by_department.values())  # dispatched to grid workers
-        kept_kids = [k.id for k in kids if tally.kept(k.level, DIM_ALL)]
-        if kept_kids:
+        if kids:
             for child, n in (Tally.select(Tally.node, fn.SUM(Tally.due_open))
-                             .where(Tally.node.in_(kept_kids) & (Tally.dim == DIM_ALL) & (Tally.month < this_month))
+                             .where(Tally.node.in_([k.id for k in kids]) & (Tally.dim == DIM_OPEN)
+                                    & (Tally.month < today))
                              .group_by(Tally.node).tuples()):
                 by_child[child] += int(n or 0)
-    if count_only:
+    elif not whole:
+        # The subtree's grids' index ((grid, created_at, status, due_at)), not the district's due order.
+        live = live.where(Ticket.grid.in_(grids.subtree_ids(node)))
+    if count_only and not kept:
         query = live.select(fn.COUNT(Ticket.id))
-        if node.parent_id is None:  # no join needed: the (status, due_at) index alone
-            query = Ticket.select(fn.COUNT(Ticket.id)).where(
-                deadlines.overdue_clause(now) & ((Ticket.due_at >= start) if kept else True))
+        if whole:  # no join needed: the (status, due_at) index alone
+            query = Ticket.select(fn.COUNT(Ticket.id)).where(deadlines.overdue_clause(now))
         return total + int(query.scalar() or 0), by_department, by_child
     by_path = {k.path: k.id for k in kids}
     depth = len([p for p in node.path.strip("/").split("/") if p]) + 1
     for dept, path in live.tuples():
+        if kept and not path.startswith(node.path):  # today's tickets elsewhere in the tree
+            continue
         total += 1
         by_department[dept] = by_department.get(dept, 0) + 1
         child = by_path.get("/" + "/".join(path.strip("/").split("/")[:depth]) + "/")

@@ -26,7 +26,8 @@ Counters, and the local month each is counted in:
   to each handling submitted).
 Dimensions: all counters for the node (``a``); ``reported`` by category
 (``c``) and by source (``s``); department figures by the ticket's current
-department (``d``).
+department (``d``); ``due_open`` by the local due day, for the node (``o``)
+and by department (``q``): "overdue now" without reading a month of tickets.
 """
 
 import json
@@ -42,6 +43,8 @@ from ..models.stats import (
     DIM_ALL,
     DIM_CATEGORY,
     DIM_DEPARTMENT,
+    DIM_OPEN,
+    DIM_OPEN_DEPARTMENT,
     DIM_SOURCE,
     Tally,
 )
@@ -78,9 +81,10 @@ def _local_day(day, hour, quarter, tz):
 # streets everything, communities their totals. Figures of anything else
 # (a community's categories, a grid) are computed from its tickets by the
 # same ``contributions`` (``live``): few tickets, no rollup needed.
-KEPT = {"district": (DIM_ALL, DIM_CATEGORY, DIM_SOURCE, DIM_DEPARTMENT),
-        "street": (DIM_ALL, DIM_CATEGORY, DIM_SOURCE, DIM_DEPARTMENT),
-        "community": (DIM_ALL,)}
+KEPT = {"district": (DIM_ALL, DIM_CATEGORY, DIM_SOURCE, DIM_DEPARTMENT, DIM_OPEN, DIM_OPEN_DEPARTMENT),
+        "street": (DIM_ALL, DIM_CATEGORY, DIM_SOURCE, DIM_DEPARTMENT, DIM_OPEN, DIM_OPEN_DEPARTMENT),
+        "community": (DIM_ALL, DIM_OPEN)}
+OPEN_DIMS = (DIM_OPEN, DIM_OPEN_DEPARTMENT)
 
 
 def kept(level, dim):
@@ -154,6 +158,7 @@ def contributions(ticket, events, nodes, tz, calendar=None):
                 add(due, "due_ontime", dims=dept)
         elif status in OPEN:
             add(due, "due_open", dims=dept)
+            _open_by_day(own, ticket, tz)
     dispatched_at = None
     for action, at, data in events:
         if action == "dispatch":
@@ -179,6 +184,35 @@ def contributions(ticket, events, nodes, tz, calendar=None):
             if dim in dims:
                 cells[(node, dim, key, day)] = counters
     return cells
+
+
+def _open_by_day(own, ticket, tz):
+    """An open ticket's cells by its local due day (DIM_OPEN, DIM_OPEN_DEPARTMENT)."""
+    day = _day(ticket.due_at, tz)
+    own[(DIM_OPEN, 0, day)]["due_open"] += 1
+    if ticket.department_id is not None:
+        own[(DIM_OPEN_DEPARTMENT, ticket.department_id, day)]["due_open"] += 1
+
+
+def fill_open_days(tz):
+    """Replace the DIM_OPEN and DIM_OPEN_DEPARTMENT cells with what the open
+    tickets give (a tally kept before those dimensions existed: migration
+    0012). Only open tickets count there, so this reads those alone."""
+    paths = dict(Grid.select(Grid.id, Grid.path).tuples())
+    levels = dict(Grid.select(Grid.id, Grid.level).where(Grid.level.in_(list(KEPT))).tuples())
+    total = defaultdict(lambda: defaultdict(float))
+    for ticket in (Ticket.select(*TICKET_COLUMNS)
+                   .where(Ticket.status.in_(OPEN) & Ticket.due_at.is_null(False)).iterator()):
+        own = defaultdict(lambda: defaultdict(float))
+        _open_by_day(own, ticket, tz)
+        for node in _path_ids(paths[ticket.grid_id]):
+            for (dim, key, day), counters in own.items():
+                if node in levels and dim in KEPT[levels[node]]:
+                    total[(node, dim, key, day)]["due_open"] += counters["due_open"]
+    with db.atomic():
+        Tally.delete().where(Tally.dim.in_(OPEN_DIMS)).execute()
+        _increment(total)
+    return len(total)
 
 
 def _events(ticket_id):

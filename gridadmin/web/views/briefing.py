@@ -14,7 +14,7 @@ from ...models import Grid, PublishedBriefing
 from ...services import briefings, clock, dates, permissions, scope, spreadsheets, stats
 from ...services.errors import RuleError
 from ..base import format_local_datetime, rule_message
-from .ticket import TicketView, figure_url
+from .ticket import TicketView, figure_links
 
 DASH = "—"
 
@@ -77,17 +77,18 @@ class FigureViewMixin:
     def _ticket_view(self):
         return next(v for v in self.admin._views if isinstance(v, TicketView))
 
-    def link(self, figure, node_id, period, key=None, department=None):
-        return figure_url(self._ticket_view(), figure, node_id, period, key, department)
+    def links(self):
+        return figure_links(self._ticket_view())
 
     def _context(self, data, live=True):
         period = data["month"]
         node_id = data["node"]["id"]
+        link = self.links() if live else None
         return {
             "data": data, "fmt": fmt, "indicators": briefings.INDICATORS, "activity": briefings.ACTIVITY,
             "live": live, "dash": DASH,
             "link": (lambda figure, key=None, department=None, node=None:
-                     self.link(figure, node or node_id, period, key, department)) if live else None,
+                     link(figure, node or node_id, period, key, department)) if live else None,
             "drillable": set(stats.DRILLABLE),
             "can_publish": live and permissions.allowed(current_user, "briefing", permissions.CREATE),
             "can_export": permissions.allowed(current_user, "briefing", permissions.EXPORT),

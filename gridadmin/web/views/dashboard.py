@@ -42,8 +42,11 @@ class DashboardView(FigureViewMixin, BaseView):
         if node is None:
             self.no_grid()
         data = dashboard.compute(node, span[0], span[1], tz, utcnow())
+        links = self.links()
+
         def link(figure, key=None, department=None, node_id=None, at=None):
-            return (self.link(figure, node_id or node.id, at or period, key, department))
+            return links(figure, node_id or node.id, at or period, key, department)
+
         charts = chart_specs(data, period)
         parent = None
         if node.parent_id is not None and node.id != getattr(user, "grid_id", None):

@@ -3,6 +3,7 @@ page where the workflow's steps are taken and its timeline is read."""
 
 import json
 from datetime import datetime
+from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import expose
@@ -456,8 +457,23 @@ def filter_index(view, kind):
 
 def figure_url(view, figure, node_id, period, key=None, department=None):
     """The ticket list of a figure's tickets (FigureFilter)."""
-    value = ":".join(str(part) if part is not None else "" for part in (figure, node_id, period, key, department))
-    return url_for("ticket.index_view", **{f"flt0_{filter_index(view, FigureFilter)}": value.rstrip(":")})
+    return figure_links(view)(figure, node_id, period, key, department)
+
+
+URL_SAFE = "!$'()*,/:;?@"  # what url_for leaves unencoded in a query (werkzeug.urls._urlencode)
+
+
+def figure_links(view):
+    """``figure_url`` for a whole page: the route is built once, each link
+    only encodes its filter value (a figures page has ~170 links)."""
+    arg = f"flt0_{filter_index(view, FigureFilter)}"
+    base = url_for("ticket.index_view")
+
+    def link(figure, node_id, period, key=None, department=None):
+        value = ":".join(str(part) if part is not None else "" for part in (figure, node_id, period, key, department))
+        return f"{base}?{urlencode([(arg, value.rstrip(':'))], safe=URL_SAFE)}"
+
+    return link
 
 
 def todo_url(view, key, **more):
