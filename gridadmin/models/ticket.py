@@ -84,11 +84,13 @@ class Ticket(VersionedModel):
         # The list's hot paths: newest first, within a status or a grid; and
         # the overdue list (open statuses, due before now). The grid index
         # carries status and due time so a scoped list filtered by them
-        # (a centre's overdue tickets) reads the index alone, no rows.
+        # (a centre's overdue tickets) reads the index alone, no rows; and
+        # the searched columns, so a scoped search for a word too common for
+        # the search index checks its LIKEs there too (migration 0013).
         indexes = (
             (("created_at",), False),
             (("status", "created_at"), False),
-            (("grid", "created_at", "status", "due_at"), False),
+            (("grid", "created_at", "status", "due_at", "number", "title", "place"), False),
             (("status", "due_at"), False),
             # The map: a scope's open tickets within the view, read from the
             # index alone (status, then a longitude range; latitude and grid
