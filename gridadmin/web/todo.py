@@ -4,7 +4,7 @@ each linking to the list of exactly the records it counts."""
 import time
 from datetime import date
 
-from flask import current_app, g, request, url_for
+from flask import current_app, g, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -18,13 +18,14 @@ from .views.ticket import TicketView, figure_url, todo_url
 BADGE_CAP = 99  # the navbar shows "99+" beyond: counted on every page, it stops there
 # The badge is on every page: its three counts were a sixth of a list page
 # (issue 13). Each process keeps a user's badge this long; the user's own
-# changes (any POST) and the home page, whose queues are counted anyway,
-# count it again. Others' changes show within this time.
+# changes (any POST, marked in their session so every process sees it) and
+# the home page, whose queues are counted anyway, count it again. Others'
+# changes show within this time.
 BADGE_SECONDS = 30
 
 
 def _badges():
-    """This app's kept badges: {(user id, role): (expires, count)}."""
+    """This app's kept badges: {(user id, role): (expires, count, counted at)}."""
     return frame.cache("badges")
 
 
@@ -49,19 +50,24 @@ def badge():
         key, clock_now = (user.id, user.role), time.monotonic()
         badges = _badges()
         kept = badges.get(key)
-        if kept is None or kept[0] < clock_now or request.endpoint == "admin.index":
+        if kept is None or kept[0] < clock_now or kept[2] <= session.get(POSTED, 0) or \
+                request.endpoint == "admin.index":
             found = todo.count(user, _now(), current_app.config["TIMEZONE"], cap=BADGE_CAP + 1)
-            kept = badges[key] = (clock_now + BADGE_SECONDS, found)
+            kept = badges[key] = (clock_now + BADGE_SECONDS, found, time.time())
         found = kept[1]
         g._gridadmin_todo_badge = (f"{BADGE_CAP}+" if found > BADGE_CAP else found,
                                    todo_url(_ticket_view(_admin()), "mine"))
     return g._gridadmin_todo_badge
 
 
+POSTED = "todo_posted"  # the session's mark of the user's last POST (wall clock: shared by processes)
+
+
 def forget_badge(response):
-    """After the user changed something (a POST), their badge is counted again."""
+    """After the user changed something (a POST), their badge is counted
+    again, by whichever process serves their next page."""
     if request.method == "POST" and current_user and getattr(current_user, "is_authenticated", False):
-        _badges().pop((current_user.id, current_user.role), None)
+        session[POSTED] = time.time()
     return response
 
 
