@@ -9,10 +9,15 @@ from flask.cli import with_appcontext
 from peewee import SqliteDatabase
 from playhouse import db_url
 from playhouse.migrations import Runner
+from playhouse.pool import PooledDatabase
 
 from .models import db
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
+# At most this many connections per process to PostgreSQL. A process uses
+# about one per request thread (serve.THREADS); the cap only bounds a burst,
+# such as the tests' 50 reporters racing in one process.
+POOL_SIZE = 64
 
 
 SQLITE_PRAGMAS = {
@@ -38,6 +43,12 @@ def make_database(url):
         return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10, lock_type="IMMEDIATE")
     if scheme in ("mysql", "mysql+pool"):
         return db_url.connect(url, charset="utf8mb4")
+    if scheme in ("postgres", "postgresql"):
+        # A pool: a new PostgreSQL connection forks a server process (a few
+        # ms on every page); pooled ones are reused, rolled back if a request
+        # left a transaction open, and dropped after 5 idle minutes.
+        url = url.replace(scheme, scheme + "+pool", 1)
+        return db_url.connect(url, max_connections=POOL_SIZE, stale_timeout=300, timeout=30)
     return db_url.connect(url)
 
 
@@ -54,9 +65,21 @@ def is_postgres_url(url):
 
 
 def bind(url):
+    previous = db.obj
+    if isinstance(previous, PooledDatabase):
+        previous.close_idle()  # rebinding (tests, restore) must not strand pooled connections
     database = make_database(url)
     db.initialize(database)
     return database
+
+
+def close_all():
+    """Close this process's connection and, on PostgreSQL, every pooled one:
+    before a fork, so that no worker inherits a socket another process uses."""
+    if not db.is_closed():
+        db.close()
+    if isinstance(db.obj, PooledDatabase):
+        db.obj.close_all()
 
 
 def upgrade():

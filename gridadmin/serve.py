@@ -64,7 +64,7 @@ def prepare(app, log=print):
                 applied = db.upgrade()
                 password, filled = first_start(app.config["ADMIN_PASSWORD"])
         finally:
-            db.db.close()  # before any fork: no worker inherits this connection
+            db.close_all()  # before any fork: no worker inherits this connection
     for name in applied:
         log(f"applied migration: {name}")
     for name, count in filled.items():

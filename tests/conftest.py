@@ -94,12 +94,15 @@ def _fresh_server_database():
     else:
         # DELETE, children first, and sequences back to 1: on tables this
         # small it is ten times faster than TRUNCATE (which makes new files).
-        with db.atomic():
-            for model in reversed(sort_models(ALL_MODELS)):
-                db.execute_sql(f'DELETE FROM "{model._meta.table_name}"')
+        # One round trip: every DELETE and setval in one statement string.
+        if "reset_sql" not in _cache:
             sequences = [row[0] for row in db.execute_sql(
                 "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")]
-            db.execute_sql("SELECT " + ", ".join(f"setval('\"{name}\"', 1, false)" for name in sequences))
+            _cache["reset_sql"] = "".join(
+                f'DELETE FROM "{model._meta.table_name}";' for model in reversed(sort_models(ALL_MODELS))
+            ) + "SELECT " + ", ".join(f"setval('\"{name}\"', 1, false)" for name in sequences)
+        with db.atomic():
+            db.execute_sql(_cache["reset_sql"])
     _add_admin()
     db.close()
 
@@ -199,10 +202,12 @@ def client_for(app, user):
 
 @pytest.fixture
 def browser(app):
-    client = app.test_client()
-    response = login(client)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return Browser(client)
+    """The administrator, logged in through a server-side session (the login
+    form's scrypt check costs 0.1 s; tests/test_sessions.py covers it)."""
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        admin = User.get(User.username == "admin")
+    return Browser(client_for(app, admin))
 
 
 @pytest.fixture

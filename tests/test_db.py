@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.request
 
+import pytest
 from playhouse.migrations import Runner
 from playhouse.schema_diff import diff_models
 
@@ -153,3 +154,25 @@ def test_start_command_creates_database_and_admin_then_serves(tmp_path):
         proc.terminate()
         proc.wait(timeout=10)
     assert os.path.exists(tmp_path / "start.db")
+
+
+def test_postgresql_connections_are_pooled_and_come_back_clean():
+    """On PostgreSQL a request reuses a pooled connection (no server process
+    forked per page); one handed back inside a transaction is rolled back."""
+    from tests.conftest import TEST_DB_URL
+
+    if not (TEST_DB_URL and dbmod.is_postgres_url(TEST_DB_URL)):
+        pytest.skip("the PostgreSQL run (CI) checks the pool")
+    database = dbmod.make_database(TEST_DB_URL)
+    try:
+        database.connect()
+        first = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+        database.execute_sql("BEGIN")
+        database.execute_sql("CREATE TEMP TABLE left_open (x int)")
+        database.close()  # back to the pool, mid-transaction
+        database.connect()
+        assert database.execute_sql("SELECT pg_backend_pid()").fetchone()[0] == first
+        assert database.execute_sql("SELECT to_regclass('pg_temp.left_open')").fetchone()[0] is None
+        database.close()
+    finally:
+        database.close_all()

@@ -124,23 +124,26 @@ def _visit(session, url):
     session.page.wait_for_load_state("load")
 
 
-def test_axe_finds_nothing_serious_for_an_administrator_at_1280(server):
+# The page crawls are split into shards, so that pytest-xdist's workers share
+# them instead of one worker running a minute-long test at the end.
+@pytest.mark.parametrize("shard", range(3))
+def test_axe_finds_nothing_serious_for_an_administrator_at_1280(server, shard):
     base, world = server
     session = Session(base, "admin", DESK)
     try:
         found = {}
-        for url in pages_for("admin", world):
+        for url in pages_for("admin", world)[shard::3]:
             _visit(session, url)
             assert session.page.get_attribute("html", "lang") == "zh-Hans-CN", url
             violations = session.axe()
             if violations:
                 found[url] = violations
-        # The error page, and the login page once logged out.
-        session.page.goto(f"{base}/admin/ticket/details/?id=999999")
-        found["error page"] = session.axe()
-        session.context.clear_cookies()
-        session.page.goto(f"{base}/login")
-        found["login page"] = session.axe()
+        if shard == 0:  # the error page, and the login page once logged out
+            session.page.goto(f"{base}/admin/ticket/details/?id=999999")
+            found["error page"] = session.axe()
+            session.context.clear_cookies()
+            session.page.goto(f"{base}/login")
+            found["login page"] = session.axe()
         found = {url: v for url, v in found.items() if v}
         assert found == {}, "\n".join(f"{u}: {v}" for u, v in found.items())
         assert [p for p in session.problems if "404" not in p] == []
@@ -148,15 +151,16 @@ def test_axe_finds_nothing_serious_for_an_administrator_at_1280(server):
         session.close()
 
 
+@pytest.mark.parametrize("shard", range(2))
 @pytest.mark.parametrize("role", FIELD_ROLES)
-def test_field_pages_fit_a_phone_and_pass_axe(server, role):
+def test_field_pages_fit_a_phone_and_pass_axe(server, role, shard):
     """Each field role's pages at 375×812: nothing serious for axe, no
     sideways scrolling, every visible primary control at least 44×44 px."""
     base, world = server
     session = Session(base, f"u_{role}", PHONE)
     try:
         found, wide, small = {}, {}, {}
-        for url in pages_for(role, world):
+        for url in pages_for(role, world)[shard::2]:
             _visit(session, url)
             violations = session.axe()
             if violations:

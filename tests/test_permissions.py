@@ -36,6 +36,7 @@ from gridadmin.models import (
     Volunteer,
     VolunteerTeam,
     Worker,
+    db,
 )
 from gridadmin.services import audit, grids, party, permissions, tickets
 from gridadmin.services.users import ROLE_NAMES, hash_password
@@ -123,7 +124,7 @@ def build_world():
 
 @pytest.fixture
 def world(app):
-    with app.app_context():
+    with app.app_context(), db.atomic():  # one commit, not fifty
         return build_world()
 
 
