@@ -575,7 +575,7 @@ class BaseModelView(TransferMixin, ModelView):
             with db.atomic():
                 form.populate_obj(obj)  # the version field sets the version the form was read at
                 for field, source in permissions.forced_fields(user, self.endpoint).items():
-                    setattr(obj, f"{field}_id", getattr(user, f"{source}_id"))
+                    setattr(obj, f"{field}_id", getattr(user, f"{source}_id") if source else None)
                 self._on_model_change(form, obj, is_created)
                 if not is_created:
                     if getattr(obj, "version", None) != read.get("version"):
