@@ -72,6 +72,9 @@ MATRIX = {
                "map": READ, "dashboard": READ, "briefing": _actions(VIEW, EXPORT)},
 }
 
+# Roles whose tickets are only their own reports: no overdue list to chase.
+REPORTERS_ONLY = frozenset({"volunteer"})
+
 # Edits limited to the user's own records: (role, view) -> the record's field
 # that must name the user's own person.
 OWN_RECORDS = {

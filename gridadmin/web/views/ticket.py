@@ -525,4 +525,5 @@ class OverdueTicketsLink(MenuLink):
         return url_for("ticket.index_view", **{f"flt0_{index}": "1"})
 
     def is_accessible(self):
-        return current_user.is_authenticated and self.view.has_permission(permissions.VIEW)
+        return current_user.is_authenticated and current_user.role not in permissions.REPORTERS_ONLY \
+            and self.view.has_permission(permissions.VIEW)
