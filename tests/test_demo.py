@@ -527,9 +527,13 @@ def test_demo_has_one_user_per_role_each_seeing_its_own_slice(app):
             user = users.authenticate(f"demo_{role}", demo.DEMO_PASSWORD)
             assert user is not None and user.role == role
             seen[role] = scope.visible(Ticket, user).count()
+            if role == "volunteer":  # 随手拍: the volunteer reports in their grid (or picks their team's)
+                from gridadmin.services import grids
+
+                assert user.volunteer_id and grids.report_choices(user)
     total = seen["admin"]
     assert total == 300
     # Narrower bindings see fewer tickets, and every role that reads tickets sees some.
     assert seen["viewer"] >= seen["centre"] >= seen["secretary"] >= seen["worker"] > 0
     assert 0 < seen["department"] < total
-    assert seen["volunteer"] == 0
+    assert seen["volunteer"] == 0  # the demo's tickets are grid workers' reports, none a volunteer's

@@ -216,15 +216,29 @@ def _jpeg(tmp_path, name="photo.jpg"):
 POSITION = {"latitude": 32.0415, "longitude": 118.7781, "accuracy": 12}
 
 
-def test_report_with_a_photo_a_position_and_a_refused_field(server, tmp_path):
-    """A worker at 375 px: her grid is filled in, she picks a category, takes a
-    photo, her position is attached, she forgets the title: the form comes
-    back with the photo, the place and the position still there; she types
-    the title and lands on the new ticket's page with its number."""
+# Who reports from the field (随手拍): a grid worker and a volunteer, the
+# same form and flow; the ticket names the one or the other as its reporter.
+REPORTERS = ("worker", "volunteer")
+
+
+def _reported_by(ticket, world, role):
+    user = world["users"][role]
+    if role == "volunteer":
+        return ticket.reporter_id is None and ticket.reporter_volunteer_id == user.volunteer_id
+    return ticket.reporter_id == user.worker_id and ticket.reporter_volunteer_id is None
+
+
+@pytest.mark.parametrize("role", REPORTERS)
+def test_report_with_a_photo_a_position_and_a_refused_field(server, tmp_path, role):
+    """A worker (or a volunteer) at 375 px: her grid is filled in, she picks a
+    category, takes a photo, her position is attached, she forgets the title:
+    the form comes back with the photo, the place and the position still
+    there; she types the title and lands on the new ticket's page with its
+    number."""
     from gridadmin.models import Ticket, TicketPhoto
 
     base, world = server
-    session = Session(base, "u_worker", PHONE, geolocation=POSITION, permissions=["geolocation"])
+    session = Session(base, f"u_{role}", PHONE, geolocation=POSITION, permissions=["geolocation"])
     page = session.page
     try:
         page.goto(f"{base}/admin/ticket/new/")
@@ -256,6 +270,7 @@ def test_report_with_a_photo_a_position_and_a_refused_field(server, tmp_path):
         assert (round(ticket.latitude, 4), round(ticket.longitude, 4)) == (32.0415, 118.7781)
         assert ticket.location_accuracy == 12
         assert TicketPhoto.select().where(TicketPhoto.ticket == ticket).count() == 1
+        assert _reported_by(ticket, world, role)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         assert session.problems == []
     finally:
@@ -281,11 +296,12 @@ def test_report_without_position_permission_still_goes(server):
         session.close()
 
 
-def test_a_report_made_offline_is_sent_once_when_back_online(server, tmp_path):
+@pytest.mark.parametrize("role", REPORTERS)
+def test_a_report_made_offline_is_sent_once_when_back_online(server, tmp_path, role):
     from gridadmin.models import Ticket, TicketPhoto
 
-    base, _world = server
-    session = Session(base, "u_worker", PHONE)
+    base, world = server
+    session = Session(base, f"u_{role}", PHONE)
     page = session.page
     try:
         page.goto(f"{base}/admin/ticket/new/")
@@ -306,7 +322,7 @@ def test_a_report_made_offline_is_sent_once_when_back_online(server, tmp_path):
         assert Ticket.select().where(Ticket.title == "离线上报的事件").count() == 1
         # Sending again (the answer lost on the way) makes no second ticket.
         ticket = Ticket.get(Ticket.title == "离线上报的事件")
-        assert ticket.report_key and ticket.place == "地下车库"
+        assert ticket.report_key and ticket.place == "地下车库" and _reported_by(ticket, world, role)
         assert TicketPhoto.select().where(TicketPhoto.ticket == ticket).count() == 1
         page.reload()
         page.evaluate("window.gridadminOffline.flush()")
@@ -358,6 +374,36 @@ def test_select_all_and_bulk_actions_reach_a_phone(server):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375
         assert session.problems == []
+    finally:
+        session.close()
+
+
+def test_an_empty_list_offers_no_select_all_on_a_phone(server):
+    base, _world = server
+    session = Session(base, "admin", PHONE)
+    page = session.page
+    try:
+        page.goto(f"{base}/admin/ticket/?search=nothing-like-this")
+        assert page.locator("input.action-rowtoggle").count() == 0
+        assert page.locator("input.action-checkbox").count() == 0
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        assert session.problems == []
+    finally:
+        session.close()
+
+
+def test_the_large_text_switch_keeps_clear_of_log_out_on_the_desk(server):
+    base, _world = server
+    session = Session(base, "admin", DESK)
+    page = session.page
+    try:
+        page.goto(f"{base}/admin/")
+        switch = page.locator("#large-text-toggle").bounding_box()
+        logout = page.locator("form.navbar-account button[type=submit]").bounding_box()
+        same_row = abs(switch["y"] - logout["y"]) < logout["height"]
+        gap = switch["x"] - (logout["x"] + logout["width"]) if switch["x"] >= logout["x"] \
+            else logout["x"] - (switch["x"] + switch["width"])
+        assert not same_row or gap >= 8, (switch, logout)
     finally:
         session.close()
 

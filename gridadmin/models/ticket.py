@@ -19,6 +19,7 @@ from .base import N_, BaseModel, VersionedModel, utcnow
 from .grid import Grid, Worker
 from .lookups import Category, Department, Source
 from .user import User
+from .volunteer import Volunteer
 
 TICKET_STATUSES = (
     ("reported", N_("Reported")),
@@ -58,6 +59,9 @@ class Ticket(VersionedModel):
     longitude = DoubleField(null=True, constraints=[Check("longitude BETWEEN -180 AND 180")])
     location_accuracy = DoubleField(null=True, constraints=[Check("location_accuracy >= 0")])
     reporter = ForeignKeyField(Worker, null=True, backref="reported_tickets", on_delete="RESTRICT")
+    # A volunteer's report (随手拍 by a volunteer): they are no grid worker
+    # (and earn no grid-worker points); at most one of the two reporters is set.
+    reporter_volunteer = ForeignKeyField(Volunteer, null=True, backref="reported_tickets", on_delete="RESTRICT")
     assignee = ForeignKeyField(Worker, null=True, backref="assigned_tickets", on_delete="RESTRICT")
     department = ForeignKeyField(Department, null=True, backref="tickets", on_delete="RESTRICT")
     priority = CharField(max_length=8, choices=PRIORITIES, default="normal")

@@ -86,18 +86,51 @@ REPORT_CHOICES_MAX = 200
 REPORT_LEVELS = ("grid", "micro")
 
 
+def report_node(user):
+    """The grid node a user reports within (随手拍): the bound grid of a user
+    bound to the tree; for a volunteer, their own grid, else their team's;
+    None when there is none."""
+    from ..models import Volunteer, VolunteerTeam
+
+    if getattr(user, "role", None) == "volunteer":
+        if not getattr(user, "volunteer_id", None):
+            return None
+        row = (Volunteer.select(Volunteer.grid, VolunteerTeam.grid.alias("team_grid"))
+               .join(VolunteerTeam).where(Volunteer.id == user.volunteer_id).dicts().first())
+        grid_id = row and (row["grid"] or row["team_grid"])
+    else:
+        grid_id = getattr(user, "grid_id", None)
+    if grid_id is None:
+        return None
+    return Grid.select(Grid.id, Grid.path).where(Grid.id == grid_id).first()
+
+
+def in_report_area(user, grid_id):
+    """Does ``grid_id`` lie within the node ``user`` reports within?"""
+    node = report_node(user)
+    return node is not None and grid_id is not None and \
+        Grid.select(Grid.id).where((Grid.id == grid_id) & trees.subtree_clause(Grid, node.path)).exists()
+
+
+def check_report_grid(ticket, user):
+    """A volunteer reports within their own part of the grid only (their
+    scope is their own reports, so scope alone would not refuse another
+    team's grid named in a forged form)."""
+    if getattr(user, "role", None) == "volunteer" and not in_report_area(user, ticket.grid_id):
+        raise RuleError(N_("You can only report within your own part of the grid."), field="grid")
+
+
 def report_choices(user):
     """The grids a user bound to part of the tree reports in, for a picker
     that needs no typing: [(id, name)] of the grids and micro-grids within
-    the binding (the bound grid itself when it is one), in tree order; None
-    when the user is bound to no grid or the choice is too long to list
-    (a district's centre types to search instead)."""
-    from . import scope  # scope imports this module's tree helpers
-
-    if getattr(user, "grid_id", None) is None:
+    the node they report within (``report_node``: the bound grid itself when
+    it is one), in tree order; None when there is none or the choice is too
+    long to list (a district's centre types to search instead)."""
+    node = report_node(user)
+    if node is None:
         return None
-    query = (scope.visible(Grid, user).select(Grid.id, Grid.name, Grid.code)
-             .where(Grid.level.in_(REPORT_LEVELS) & Grid.active)
+    query = (Grid.select(Grid.id, Grid.name, Grid.code)
+             .where(trees.subtree_clause(Grid, node.path) & Grid.level.in_(REPORT_LEVELS) & Grid.active)
              .order_by(Grid.path).limit(REPORT_CHOICES_MAX + 1))
     rows = [(grid.id, f"{grid.name}（{grid.code}）") for grid in query]
     return None if len(rows) > REPORT_CHOICES_MAX or not rows else rows
@@ -107,6 +140,7 @@ def report_default(user, choices):
     """The grid a new report is filled in with: the user's own when it is
     among the choices, else the only choice, else none."""
     ids = [grid_id for grid_id, _name in choices or ()]
-    if getattr(user, "grid_id", None) in ids:
-        return user.grid_id
+    node = report_node(user)
+    if node is not None and node.id in ids:
+        return node.id
     return ids[0] if len(ids) == 1 else None

@@ -64,16 +64,23 @@ MATRIX = {
     },
     # Departments see what is dispatched to them and act through the steps.
     "department": {"ticket": READ},
-    "volunteer": {"volunteerteam": READ, "volunteer": READ, "servicerecord": _actions(VIEW, CREATE, EDIT)},
+    # Volunteers record their service and report what they find (随手拍):
+    # they see and correct their own reports (scope), and take no steps.
+    "volunteer": {"volunteerteam": READ, "volunteer": READ, "servicerecord": _actions(VIEW, CREATE, EDIT),
+                  "ticket": _actions(VIEW, CREATE, EDIT)},
     "viewer": {**{v: READ for v in SIX_KINDS}, "meetingitem": READ, "pointentry": READ, "ranking": READ,
                "map": READ, "dashboard": READ, "briefing": _actions(VIEW, EXPORT)},
 }
+
+# Roles whose tickets are only their own reports: no overdue list to chase.
+REPORTERS_ONLY = frozenset({"volunteer"})
 
 # Edits limited to the user's own records: (role, view) -> the record's field
 # that must name the user's own person.
 OWN_RECORDS = {
     ("worker", "ticket"): ("reporter_id", "worker_id"),
     ("volunteer", "servicerecord"): ("volunteer_id", "volunteer_id"),
+    ("volunteer", "ticket"): ("reporter_volunteer_id", "volunteer_id"),
 }
 
 # Columns a role may see of a view (None: all). Grid workers see party
@@ -89,6 +96,7 @@ EDITABLE_FIELDS = {}
 FORCED_FIELDS = {
     ("worker", "ticket"): {"reporter": "worker"},
     ("volunteer", "servicerecord"): {"volunteer": "volunteer", "team": "team"},
+    ("volunteer", "ticket"): {"reporter": None, "reporter_volunteer": "volunteer"},
 }
 
 

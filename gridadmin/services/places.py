@@ -15,7 +15,7 @@ from peewee import SQL
 
 from ..models import Grid, GridBoundary, Ticket, db
 from ..models.base import N_
-from . import scope
+from . import grids, scope, trees
 from .errors import RuleError
 
 # Size classes: a class-k box's larger side is at most SIZE_BASE * 2 ** k
@@ -72,7 +72,10 @@ def _candidates(lat, lng, user):
     query = (GridBoundary.select(GridBoundary.geometry, Grid.id, Grid.code, Grid.name, Grid.depth)
              .join(Grid)
              .where(_box_clause(lng, lat, lng, lat) & Grid.active))
-    if user is not None:
+    if getattr(user, "role", None) == "volunteer":  # within the part of the grid they report in
+        node = grids.report_node(user)
+        query = query.where(trees.subtree_clause(Grid, node.path) if node else scope.NOTHING)
+    elif user is not None:
         query = scope.restrict(query, GridBoundary, user)
     return sorted(query.objects(), key=lambda row: (-row.depth, row.code))
 

@@ -531,6 +531,8 @@ class TicketResource(Resource):
         Column("place", N_("Place"), max_length=128, example="3栋2单元"),
         Column("reporter", N_("Reporter"), REF, ref=WORKER_REF, example="13800138000",
                note=N_("The reporting grid worker's mobile, or their name when that name is unique.")),
+        Column("reporter_volunteer", N_("Reporting volunteer"), REF, ref=VOLUNTEER_REF, example=None,
+               note=N_("A volunteer who reported it instead: their mobile, or their name when that name is unique.")),
         Column("department", N_("Department"), REF, ref=DEPARTMENT_REF, example=None),
         Column("priority", N_("Priority"), CHOICE, choices=Ticket.priority.choices, example="normal"),
         Column("status", N_("Status"), CHOICE, required=True, choices=TICKET_STATUSES, example="closed",

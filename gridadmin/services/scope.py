@@ -101,6 +101,13 @@ def condition(model, user):
             Volunteer: Volunteer.team == user.team_id,
             ServiceRecord: ServiceRecord.team == user.team_id,
         }
+        if user.volunteer_id:  # their own reports (随手拍) and what hangs on them
+            reported = Ticket.select(Ticket.id).where(Ticket.reporter_volunteer == user.volunteer_id)
+            by_team.update({
+                Ticket: Ticket.reporter_volunteer == user.volunteer_id,
+                TicketEvent: TicketEvent.ticket.in_(reported),
+                TicketPhoto: TicketPhoto.ticket.in_(reported),
+            })
         return by_team.get(model, NOTHING)
     return NOTHING
 

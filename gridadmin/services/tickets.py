@@ -17,7 +17,7 @@ only UPDATEs an existing row, which on MySQL/MariaDB takes a plain row lock
 
 from peewee import IntegrityError, OperationalError
 
-from ..models import Ticket, TicketCounter, db, utcnow
+from ..models import Ticket, TicketCounter, Volunteer, db, utcnow
 from ..models.base import N_
 from .errors import RuleError
 
@@ -129,10 +129,11 @@ FINAL_STATUSES = ("rejected", "closed", "rated", "merged")
 
 def editable(ticket, role):
     """May a user of ``role`` (allowed to edit tickets) edit this one's own
-    fields? Not once it is final; a grid worker only before it is accepted."""
+    fields? Not once it is final; a reporter in the field (grid worker,
+    volunteer) only before it is accepted."""
     if ticket.status in FINAL_STATUSES:
         return False
-    return ticket.status == "reported" if role == "worker" else True
+    return ticket.status == "reported" if role in ("worker", "volunteer") else True
 
 
 # --- reports sent from a phone: recognised by the key the phone gave them ---
@@ -157,3 +158,13 @@ def reported_with_key(key):
     if not key:
         return None
     return Ticket.get_or_none(Ticket.report_key == key)
+
+
+def reporter_names(rows):
+    """{ticket id: the reporter's name} for tickets a volunteer reported (a
+    grid worker's name comes with the row's ``reporter``): one query."""
+    ids = {row.reporter_volunteer_id for row in rows if row.reporter_volunteer_id} - {None}
+    if not ids:
+        return {}
+    names = dict(Volunteer.select(Volunteer.id, Volunteer.name).where(Volunteer.id.in_(list(ids))).tuples())
+    return {row.id: names.get(row.reporter_volunteer_id, "") for row in rows if row.reporter_volunteer_id}

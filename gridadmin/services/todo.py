@@ -28,6 +28,7 @@ NOTHING = SQL("1 = 0")
 # Ticket queues by role, in the order the home page shows them.
 ROLE_QUEUES = {
     "worker": ("assigned", "to_verify", "returned"),
+    "volunteer": ("returned",),
     "department": ("to_start", "in_progress", "due_soon", "overdue", "extension_waiting"),
     "secretary": ("to_accept", "to_verify", "to_rate"),
     "centre": ("to_dispatch", "extension_to_decide", "overdue", "due_soon", "last_hour"),
@@ -112,12 +113,16 @@ def _base(key, user, now, tz):
             clause &= (Ticket.assignee.is_null() | (Ticket.assignee != user.worker_id))
         return clause
     if key == "returned":
-        if role != "worker" or not user.worker_id:
+        if role == "worker" and user.worker_id:
+            mine = Ticket.reporter == user.worker_id
+        elif role == "volunteer" and user.volunteer_id:
+            mine = Ticket.reporter_volunteer == user.volunteer_id
+        else:
             return None
         since = now - timedelta(days=RECENT_DAYS)
         events = (TicketEvent.select(TicketEvent.ticket)
                   .where(TicketEvent.action.in_(("return", "reject")) & (TicketEvent.at >= since)))
-        return (Ticket.reporter == user.worker_id) & Ticket.id.in_(events)
+        return mine & Ticket.id.in_(events)
     if role == "department" and handler is None:
         return None
     if key == "to_start":

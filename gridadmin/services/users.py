@@ -2,9 +2,10 @@
 
 import secrets
 
+from peewee import JOIN
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..models import Department, Grid, User, VolunteerTeam, db
+from ..models import Department, Grid, User, Volunteer, VolunteerTeam, Worker, db
 from ..models.base import N_
 from ..models.user import ROLES
 from . import audit, sessions
@@ -185,8 +186,13 @@ def display_names(user_ids):
     ids = {i for i in user_ids if i is not None}
     if not ids:
         return {}
-    return {uid: display or username for uid, display, username in
-            User.select(User.id, User.display_name, User.username).where(User.id.in_(list(ids))).tuples()}
+    query = (User.select(User.id, User.display_name, Worker.name, Volunteer.name.alias("volunteer_name"),
+                         User.username)
+             .join(Worker, JOIN.LEFT_OUTER, on=(User.worker == Worker.id))
+             .switch(User).join(Volunteer, JOIN.LEFT_OUTER, on=(User.volunteer == Volunteer.id))
+             .where(User.id.in_(list(ids))).tuples())
+    # The account's display name, else the person it is (worker, volunteer), else the login name.
+    return {uid: display or worker or volunteer or username for uid, display, worker, volunteer, username in query}
 
 
 def person_name(user_id, username, names):

@@ -27,6 +27,7 @@ from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 from peewee import JOIN, ForeignKeyField, IntegrityError
+from wtforms.widgets import Select as SelectWidget
 
 from ..models import VersionedModel, db
 from ..models.base import StaleRecord
@@ -112,6 +113,37 @@ EXPORT_FORMATTERS.update({
     datetime: lambda view, value, name=None: value.replace(tzinfo=UTC).astimezone(get_timezone())
     .strftime("%Y-%m-%d %H:%M:%S"),
 })
+
+
+class _WithoutRequired:
+    """A select's widget rendering no ``required`` attribute: a select whose
+    first choice is a value is always answered, and HTML forbids ``required``
+    there (the Nu checker); the field's validators still require it."""
+
+    def __init__(self, widget):
+        self.widget = widget
+
+    def __getattr__(self, name):
+        return getattr(self.widget, name)
+
+    def __call__(self, field, **kwargs):
+        return self.widget(field, **{**kwargs, "required": False})
+
+
+def _valid_select(field):
+    if not field.flags.required or not isinstance(field.widget, SelectWidget):
+        return
+    if hasattr(field, "allow_blank"):  # a query select (foreign keys)
+        blank = field.allow_blank
+    else:
+        choices = field.choices
+        if isinstance(choices, dict) or callable(choices) or not choices:
+            return
+        first = choices[0]
+        value = first[0] if isinstance(first, (tuple, list)) else getattr(first, "value", first)
+        blank = value in ("", None)
+    if not blank:
+        field.widget = _WithoutRequired(field.widget)
 
 
 class BaseModelView(TransferMixin, ModelView):
@@ -552,6 +584,8 @@ class BaseModelView(TransferMixin, ModelView):
                 continue
             if name in forced or (editable is not None and name not in editable):
                 del form[name]
+                continue
+            _valid_select(form[name])
         return form
 
     def scaffold_form(self):
@@ -575,7 +609,7 @@ class BaseModelView(TransferMixin, ModelView):
             with db.atomic():
                 form.populate_obj(obj)  # the version field sets the version the form was read at
                 for field, source in permissions.forced_fields(user, self.endpoint).items():
-                    setattr(obj, f"{field}_id", getattr(user, f"{source}_id"))
+                    setattr(obj, f"{field}_id", getattr(user, f"{source}_id") if source else None)
                 self._on_model_change(form, obj, is_created)
                 if not is_created:
                     if getattr(obj, "version", None) != read.get("version"):

@@ -76,6 +76,7 @@ FIELD_LABELS = {
     "category": _l("Category"),
     "source": _l("Source"),
     "reporter": _l("Reporter"),
+    "reporter_volunteer": _l("Reporting volunteer"),
     "assignee": _l("Assignee"),
     "department": _l("Department"),
     "priority": _l("Priority"),

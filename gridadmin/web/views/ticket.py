@@ -161,6 +161,18 @@ class ReportKeyField(HiddenField):
 REPORT_SOURCE = "snapshot"
 
 
+def _reporter_name(model):
+    """A grid worker's name, or a volunteer's marked as such (``decorate_rows``)."""
+    if model.reporter_id is not None:
+        return str(model.reporter)
+    volunteer = getattr(model, "volunteer_reporter", None)
+    return gettext("%(name)s (volunteer)", name=volunteer) if volunteer else ""
+
+
+def _reporter(view, context, model, name):
+    return _reporter_name(model)
+
+
 def _duplicate(view, context, model, name):
     return link("ticket", model.duplicate_of) if model.duplicate_of_id else ""
 
@@ -204,9 +216,11 @@ class TicketView(BaseModelView):
     }
     form_extra_fields = {"photos": PhotosField(), "report_key": ReportKeyField()}
     create_template = "admin/ticket_report.html"
-    column_formatters = {"due_at": _due, "photo": photo_views.list_formatter}
-    column_formatters_export = {}  # plain values (the type formatters' local times)
-    column_formatters_detail = {"photos": photo_views.details_formatter, "duplicate_of": _duplicate}
+    column_formatters = {"due_at": _due, "photo": photo_views.list_formatter, "reporter": _reporter}
+    # plain values (the type formatters' local times)
+    column_formatters_export = {"reporter": _reporter}
+    column_formatters_detail = {"photos": photo_views.details_formatter, "duplicate_of": _duplicate,
+                                "reporter": _reporter}
     details_template = "admin/ticket_details.html"
     column_card_list = ("number", "title", "status", "due_at", "grid", "created_at")
     column_card_title = "title"
@@ -217,6 +231,17 @@ class TicketView(BaseModelView):
 
     def __init__(self, **kwargs):
         super().__init__(Ticket, **kwargs)
+
+    def decorate_rows(self, rows):
+        super().decorate_rows(rows)
+        names = tickets.reporter_names(rows)
+        for row in rows:
+            row.volunteer_reporter = names.get(row.id)
+
+    def get_one(self, id):
+        obj = super().get_one(id)
+        self.decorate_rows([obj])
+        return obj
 
     # --- access: records past handling are history, not forms ------------
 
@@ -237,7 +262,9 @@ class TicketView(BaseModelView):
         return form_class
 
     def on_model_change(self, form, model, is_created):
-        places.fill_grid(model, current_user._get_current_object())
+        user = current_user._get_current_object()
+        places.fill_grid(model, user)
+        grids.check_report_grid(model, user)
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
@@ -498,4 +525,5 @@ class OverdueTicketsLink(MenuLink):
         return url_for("ticket.index_view", **{f"flt0_{index}": "1"})
 
     def is_accessible(self):
-        return current_user.is_authenticated and self.view.has_permission(permissions.VIEW)
+        return current_user.is_authenticated and current_user.role not in permissions.REPORTERS_ONLY \
+            and self.view.has_permission(permissions.VIEW)
