@@ -282,7 +282,7 @@ def test_ranking_is_one_grouped_query_and_one_for_grids(place):
         names = [line.worker.grid.name for line in lines]
     assert len(lines) == 30 and set(names) == {place["g1"].name, place["g2"].name}
     assert len(calls) == 2
-    assert '"TALLY"' in calls[0].upper()  # a community's month is kept in the tally (DIM_POINTS)
+    assert "TALLY" in calls[0].upper()  # a community's month is kept in the tally (DIM_POINTS)
     with counted() as calls:  # a grid's from the ledger: one grouped query
         lines = points.ranking(date(2026, 10, 1), grid=place["g1"])
         names = [line.worker.grid.name for line in lines]
