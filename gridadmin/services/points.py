@@ -38,6 +38,7 @@ def record(worker_id, points, reason, at=None, ticket=None, note=None, cycle=0, 
     from ..models import db, utcnow
 
     at = at or utcnow()
+    tally.ensure_point_cells(worker_id, at, tz)  # before the transaction (MySQL gap locks)
     with db.atomic():
         entry = PointEntry.create(worker=worker_id, points=points, reason=reason, ticket=ticket, at=at,
                                   note=note[:NOTE_LENGTH] if note else None, cycle=cycle)

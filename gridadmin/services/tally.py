@@ -36,7 +36,7 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 from functools import lru_cache
 
-from peewee import EXCLUDED, MySQLDatabase, fn
+from peewee import EXCLUDED, IntegrityError, MySQLDatabase, OperationalError, fn
 
 from ..models import CalendarDay, Grid, PointEntry, Ticket, TicketEvent, Worker, db
 from ..models.stats import (
@@ -343,6 +343,28 @@ def book_points(worker_id, points, at, tz):
     month = _month(at, tz)
     _increment({(node, DIM_POINTS, worker_id, month): {"points": points, "point_entries": 1}
                 for node in _point_nodes(grid_id)})
+
+
+def ensure_point_cells(worker_id, at, tz, attempts=5):
+    """Create the worker's cells of ``at``'s month (zero) if missing, in a
+    transaction of their own, before the booking's opens: the booking then
+    only updates rows (on MySQL/MariaDB, creating a row inside a busy
+    transaction can deadlock on gap locks; see ``tickets.ensure_counter``)."""
+    grid_id = Worker.select(Worker.grid).where(Worker.id == worker_id).scalar()
+    if grid_id is None:
+        return
+    month = _month(at, tz)
+    rows = [{"node": node, "dim": DIM_POINTS, "key": worker_id, "month": month, **dict.fromkeys(COUNTERS, 0)}
+            for node in sorted(_point_nodes(grid_id))]
+    for attempt in range(attempts):
+        try:
+            with db.atomic():
+                if rows:
+                    Tally.insert_many(rows).on_conflict_ignore().execute()
+            return
+        except (IntegrityError, OperationalError):  # MySQL: a deadlock among first bookings; try again
+            if attempt == attempts - 1:
+                raise
 
 
 def _worker_months(worker_id, tz):
