@@ -206,7 +206,7 @@ def test_history_newest_first_with_ticket_numbers(place):
 # --- ranking ---------------------------------------------------------------
 
 def entry(worker, pts, at, reason="report"):
-    return PointEntry.create(worker=worker, points=pts, reason=reason, at=at)
+    return points.record(worker.id, pts, reason, at=at)  # the entry and its tally cells
 
 
 def test_month_bounds_are_local(database):
@@ -282,7 +282,32 @@ def test_ranking_is_one_grouped_query_and_one_for_grids(place):
         names = [line.worker.grid.name for line in lines]
     assert len(lines) == 30 and set(names) == {place["g1"].name, place["g2"].name}
     assert len(calls) == 2
+    assert "TALLY" in calls[0].upper()  # a community's month is kept in the tally (DIM_POINTS)
+    with counted() as calls:  # a grid's from the ledger: one grouped query
+        lines = points.ranking(date(2026, 10, 1), grid=place["g1"])
+        names = [line.worker.grid.name for line in lines]
+    assert len(lines) == 15 and set(names) == {place["g1"].name}
+    assert len(calls) == 2
     assert "GROUP BY" in calls[0].upper()
+
+
+def test_kept_ranking_equals_the_ledger(place):
+    """The tally's top lines equal the ledger's, ties at the limit included
+    (by name, then id), zero totals listed, other months and nodes apart."""
+    workers = [f.worker(place["g1"] if i % 2 else place["g2"]) for i in range(14)]
+    for i, w in enumerate(workers):
+        entry(w, i % 4, AT)
+        if i % 3 == 0:
+            entry(w, -(i % 4), AT + timedelta(hours=1), reason="reversal")
+    entry(workers[0], 50, AT + timedelta(days=40))  # another month
+    month = date(2026, 10, 1)
+    for node in ("community", "street", "district"):
+        for limit in (1, 3, 5, 10, 14, 100):
+            kept = [(line.worker.id, line.total) for line in points.ranking(month, grid=place[node], limit=limit)]
+            ledger = [(row[0], int(row[4]))
+                      for row in points._ledger_ranking(month, place[node], None, "Asia/Shanghai", limit)]
+            assert kept == ledger, (node, limit)
+            assert len(kept) == min(limit, 14)
 
 
 # --- web -------------------------------------------------------------------
@@ -295,11 +320,9 @@ def world(app):
         t_in, t_out = w["records"]["ticket"]
         now = datetime.utcnow().replace(microsecond=0)
         w["entries"] = {
-            "in": [PointEntry.create(worker=w_in, points=3, reason="report", ticket=t_in, at=now - timedelta(minutes=2)),
-                   PointEntry.create(worker=w_in, points=-1, reason="overdue", ticket=t_in, at=now - timedelta(minutes=1),
-                                     note="甲内扣分")],
-            "out": [PointEntry.create(worker=w_out, points=10, reason="report", ticket=t_out, at=now,
-                                      note="乙外奖励")],
+            "in": [points.record(w_in.id, 3, "report", ticket=t_in, at=now - timedelta(minutes=2)),
+                   points.record(w_in.id, -1, "overdue", ticket=t_in, at=now - timedelta(minutes=1), note="甲内扣分")],
+            "out": [points.record(w_out.id, 10, "report", ticket=t_out, at=now, note="乙外奖励")],
         }
         w["users"] = users
         return w

@@ -241,3 +241,128 @@ def test_filling_open_days_gives_what_the_steps_kept(loop):
     tally.fill_open_days(TZ)
     assert cells() == kept
     assert tally.check(TZ) == []
+
+
+# --- points per worker and month (DIM_POINTS) --------------------------------
+
+
+def _points_loop(loop):
+    """A loop that books points: a report closed late and verified by a
+    grid worker, reopened (reversals), closed again; a close on the spot."""
+    admin, dept = loop["admin"], loop["dept"]
+    cat = Category.create(code="PTS", name="积分类", time_limit_hours=1, self_closable=True, points=3,
+                          points_verify=2, points_overdue=1, points_on_spot=1)
+    verifier = f.worker(loop["g1"], "核查员", mobile="13900139000")
+    vuser = User.create(username="v", password_hash="x", role="worker", grid=loop["g1"], worker=verifier)
+    a = workflow.report(Ticket(title="事件", category=cat, source=loop["src"], grid=loop["g1"],
+                               reporter=loop["worker"]), admin, NOW.date(), tz=TZ)
+    for action, actor, kw in (("accept", admin, {}), ("dispatch", admin, {"department": dept}),
+                              ("start", admin, {}), ("handle", admin, {"note": "好"}),
+                              ("verify", vuser, {}), ("reopen", admin, {"note": "复发"}),
+                              ("dispatch", admin, {"department": dept}), ("handle", admin, {"note": "好了"}),
+                              ("verify", vuser, {})):
+        a = step(a, action, actor, NOW + timedelta(hours=3), **kw)
+    d = workflow.report(Ticket(title="小事", category=cat, source=loop["src"], grid=loop["g1"],
+                               reporter=loop["worker"]), loop["wuser"], NOW.date(), tz=TZ)
+    step(d, "close_on_spot", loop["wuser"], NOW + timedelta(days=20), note="当场解决")  # the next month
+    return verifier
+
+
+def _point_cells():
+    return sorted(row for row in Tally.select(Tally.node, Tally.key, Tally.month, Tally.points, Tally.point_entries)
+                  .where(Tally.dim == "w").tuples() if any(row[3:]))
+
+
+def test_points_kept_with_every_booking_equal_rebuild(loop):
+    from gridadmin.models import PointEntry
+    from gridadmin.services import points
+
+    verifier = _points_loop(loop)
+    assert PointEntry.select().count() >= 6
+    assert tally.check(TZ) == []
+    worker = loop["worker"]
+    for node in (loop["district"].id, loop["street"].id, loop["community"].id):
+        assert total("points", node, "w", worker.id) == points.balance(worker.id)
+        assert total("points", node, "w", verifier.id) == points.balance(verifier.id) == 2
+        assert total("point_entries", node, "w", worker.id) == PointEntry.select().where(
+            PointEntry.worker == worker.id).count()
+    assert total("points", loop["g1"].id, "w", worker.id) == 0  # grids are not kept
+    kept = _point_cells()
+    assert len({row[2] for row in kept}) == 2  # two local months
+    tally.rebuild(TZ)
+    assert _point_cells() == kept
+    Tally.delete().where(Tally.dim == "w").execute()  # a tally from before migration 0015
+    assert tally.check(TZ) != []
+    tally.fill_points(TZ)
+    assert _point_cells() == kept
+    assert tally.check(TZ) == []
+
+
+def test_moving_a_worker_moves_their_points(loop):
+    from gridadmin.models import Worker
+    from gridadmin.services import points
+
+    _points_loop(loop)
+    worker = loop["worker"]
+    other = f.grid("320102002", "别的街道", "street", loop["district"])
+    elsewhere = f.grid("320102002001", "别的社区", "community", other)
+    moved = Worker.get_by_id(worker.id)
+    moved.grid = elsewhere.id
+    points.save_worker(moved, False, TZ)
+    balance = points.balance(worker.id)
+    assert total("points", loop["street"].id, "w", worker.id) == 0
+    assert total("points", other.id, "w", worker.id) == balance == total("points", elsewhere.id, "w", worker.id)
+    assert total("points", loop["district"].id, "w", worker.id) == balance
+    assert tally.check(TZ) == []
+    month = NOW.date().replace(day=1)
+    assert [line.worker.id for line in points.ranking(month, grid=other)] == [worker.id]
+    assert worker.id not in [line.worker.id for line in points.ranking(month, grid=loop["street"])]
+
+
+def test_concurrent_bookings_and_a_move_keep_the_points(app, loop):
+    """Bookings for one worker's month race each other (the same cells) and a
+    move of that worker to another street; the tally ends as a rebuild gives."""
+    from gridadmin.models import Worker
+    from gridadmin.services import points
+
+    worker = loop["worker"]
+    other = f.grid("320102002", "别的街道", "street", loop["district"])
+    db.close()
+    barrier = threading.Barrier(9, timeout=30)
+    errors = []
+
+    def book(i):
+        with app.app_context():
+            db.connect(reuse_if_open=True)
+            try:
+                barrier.wait()
+                points.record(worker.id, i + 1, "report", at=NOW + timedelta(minutes=i), tz=TZ)
+            except Exception as error:  # pragma: no cover - shown on failure
+                errors.append(repr(error))
+            finally:
+                db.close()
+
+    def move():
+        with app.app_context():
+            db.connect(reuse_if_open=True)
+            try:
+                barrier.wait()
+                moved = Worker.get_by_id(worker.id)
+                moved.grid = other.id
+                points.save_worker(moved, False, TZ)
+            except Exception as error:  # pragma: no cover - shown on failure
+                errors.append(repr(error))
+            finally:
+                db.close()
+
+    threads = [threading.Thread(target=book, args=(i,)) for i in range(8)] + [threading.Thread(target=move)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    db.connect(reuse_if_open=True)
+    assert errors == []
+    assert total("points", loop["district"].id, "w", worker.id) == sum(range(1, 9))
+    assert total("point_entries", other.id, "w", worker.id) == 8
+    assert total("points", loop["street"].id, "w", worker.id) == 0
+    assert tally.check(TZ) == []

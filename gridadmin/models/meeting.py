@@ -21,13 +21,17 @@ ACTION_MODES = (
 
 class Meeting(VersionedModel):
     title = CharField(max_length=128)
-    held_at = DateTimeField(index=True)
+    held_at = DateTimeField()
     place = CharField(max_length=64)
     grid = ForeignKeyField(Grid, backref="meetings", on_delete="RESTRICT")
     convener = CharField(max_length=32)
     recorder = CharField(max_length=32, null=True)
     participants = TextField(null=True)
     created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        # The briefing's meetings of a month within a subtree, read from the index alone.
+        indexes = ((("held_at", "grid"), False),)
 
     def __str__(self):
         return self.title
@@ -45,10 +49,15 @@ class MeetingItem(VersionedModel):
     status = CharField(max_length=16, choices=MEETING_ITEM_STATUSES, default="raised", index=True)
     action_mode = CharField(max_length=16, choices=ACTION_MODES, null=True)
     ticket = ForeignKeyField(Ticket, null=True, unique=True, backref="meeting_items", on_delete="RESTRICT")
-    done_at = DateTimeField(null=True, index=True)  # the briefing counts items done in a month
+    done_at = DateTimeField(null=True)  # the briefing counts items done in a month
     satisfaction = CharField(max_length=16, choices=SATISFACTION, null=True)
     evaluation = TextField(null=True)
-    evaluated_at = DateTimeField(null=True, index=True)
+    evaluated_at = DateTimeField(null=True)
+
+    class Meta:
+        # The briefing's items done and evaluated in a month, with their meeting
+        # (for a subtree), read from the index alone.
+        indexes = ((("done_at", "meeting"), False), (("evaluated_at", "meeting"), False))
 
     def __str__(self):
         return self.topic

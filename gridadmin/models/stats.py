@@ -14,7 +14,10 @@ CREATED_COUNTERS = ("reported", "rep_accepted", "rep_rejected", "rep_merged")
 DUE_COUNTERS = ("due", "due_closed", "due_ontime", "due_open")
 EVENT_COUNTERS = ("dispatched", "handled", "returned", "extended", "rated", "satisfied", "basically", "on_spot",
                   "handle_hours")
-COUNTERS = CREATED_COUNTERS + DUE_COUNTERS + EVENT_COUNTERS
+# The points ledger by the month of each entry (DIM_POINTS, keyed by worker):
+# the sum of the worker's entries, and how many there were.
+POINT_COUNTERS = ("points", "point_entries")
+COUNTERS = CREATED_COUNTERS + DUE_COUNTERS + EVENT_COUNTERS + POINT_COUNTERS
 
 # Dimensions: every counter for the node as a whole; reports by category
 # and by source; the department's figures by department.
@@ -23,6 +26,9 @@ DIM_ALL, DIM_CATEGORY, DIM_SOURCE, DIM_DEPARTMENT = "a", "c", "s", "d"
 # day), for the node and by department: "overdue now" is then the days
 # before today summed, plus today's few tickets read live.
 DIM_OPEN, DIM_OPEN_DEPARTMENT = "o", "q"
+# Points per worker (``key``) and local month, for the nodes above the
+# worker's grid: the monthly points ranking without reading the ledger.
+DIM_POINTS = "w"
 
 
 class Tally(BaseModel):
@@ -52,10 +58,13 @@ class Tally(BaseModel):
     basically = IntegerField(default=0)
     on_spot = IntegerField(default=0)
     handle_hours = DoubleField(default=0)
+    points = IntegerField(default=0)
+    point_entries = IntegerField(default=0)
 
     class Meta:
         table_name = "tally"
-        indexes = ((("node", "dim", "month", "key"), True),)
+        # The second: a node's month of workers by their points (the top 10).
+        indexes = ((("node", "dim", "month", "key"), True), (("node", "dim", "month", "points"), False))
 
 
 class BriefingSettings(VersionedModel):

@@ -12,33 +12,66 @@ from datetime import date, datetime, timedelta
 from peewee import JOIN, fn
 
 from ..models import Grid, PointEntry, Ticket, Worker
-from . import clock, grids, records, scope
+from ..models.stats import DIM_POINTS, Tally
+from . import clock, grids, records, scope, tally
 
 NOTE_LENGTH = PointEntry.note.max_length
-ON_SPOT_DAILY_LIMIT = 5  # default of the POINTS_ON_SPOT_PER_DAY setting
+ON_SPOT_DAILY_LIMIT = 5
+LOWEST = -(2**31)  # below any month's points  # default of the POINTS_ON_SPOT_PER_DAY setting
 
 
-def _book(entries, worker_id, points, reason, ticket, at, note=None, cycle=None):
-    """One entry. The ledger's unique key (ticket, worker, reason, cycle)
+def _book(entries, worker_id, points, reason, ticket, at, tz, note=None, cycle=None):
+    """One entry, and the worker's month in the tally (DIM_POINTS), in the
+    caller's transaction. The ledger's unique key (ticket, worker, reason, cycle)
     refuses a second award for the same ticket cycle in the database."""
     if worker_id is None or not points:
         return
     entries.append(PointEntry.create(worker=worker_id, points=points, reason=reason, ticket=ticket.id, at=at,
                                      note=note[:NOTE_LENGTH] if note else None,
                                      cycle=ticket.cycle if cycle is None else cycle))
+    tally.book_points(worker_id, points, at, tz)
 
 
-def book_close(ticket, verifier_id, at):
+def record(worker_id, points, reason, at=None, ticket=None, note=None, cycle=0, tz="Asia/Shanghai"):
+    """One ledger entry written outside the ticket workflow (imports of
+    history, the demo, tests): the entry and its tally cells in one transaction."""
+    from ..models import db, utcnow
+
+    at = at or utcnow()
+    tally.ensure_point_cells(worker_id, at, tz)  # before the transaction (MySQL gap locks)
+    with db.atomic():
+        entry = PointEntry.create(worker=worker_id, points=points, reason=reason, ticket=ticket, at=at,
+                                  note=note[:NOTE_LENGTH] if note else None, cycle=cycle)
+        tally.book_points(worker_id, points, at, tz)
+    return entry
+
+
+def save_worker(worker, is_created, tz="Asia/Shanghai"):
+    """Insert or update a worker (``records.save``). A worker moved to another
+    grid takes their months of points along in the tally (DIM_POINTS), in
+    the same transaction."""
+    from ..models import db
+
+    if is_created or "grid" not in getattr(worker, "_dirty", ()):
+        return records.save(worker, is_created)
+    with db.atomic():
+        old = Worker.select(Worker.grid).where(Worker.id == worker.id).scalar()
+        records.save(worker, False)
+        tally.move_worker(worker.id, old, worker.grid_id, tz)
+    return worker
+
+
+def book_close(ticket, verifier_id, at, tz="Asia/Shanghai"):
     """A ticket verified and closed: the reporter's and the verifier's points
     by its category's rules, and the deduction for handling it late. Returns
     the entries written (none for a rule worth zero)."""
     rules = ticket.category
     entries = []
-    _book(entries, ticket.reporter_id, rules.points, "report", ticket, at)
-    _book(entries, verifier_id, rules.points_verify, "verify", ticket, at)
+    _book(entries, ticket.reporter_id, rules.points, "report", ticket, at, tz)
+    _book(entries, verifier_id, rules.points_verify, "verify", ticket, at, tz)
     late = ticket.handled_at is not None and ticket.due_at is not None and ticket.handled_at > ticket.due_at
     if late:
-        _book(entries, ticket.assignee_id, -rules.points_overdue, "overdue", ticket, at)
+        _book(entries, ticket.assignee_id, -rules.points_overdue, "overdue", ticket, at, tz)
     return entries
 
 
@@ -52,7 +85,7 @@ def book_on_spot(ticket, at, tz="Asia/Shanghai", daily_limit=ON_SPOT_DAILY_LIMIT
         return entries
     records.lock(Worker, worker_id)  # two closes at once count each other (PostgreSQL, MySQL)
     if on_spot_awards_today(worker_id, at, tz) < daily_limit:
-        _book(entries, worker_id, ticket.category.points_on_spot, "on_spot", ticket, at)
+        _book(entries, worker_id, ticket.category.points_on_spot, "on_spot", ticket, at, tz)
     return entries
 
 
@@ -67,7 +100,7 @@ def on_spot_awards_today(worker_id, at, tz):
             .count())
 
 
-def reverse(ticket, at, note=None, cycle=None):
+def reverse(ticket, at, note=None, cycle=None, tz="Asia/Shanghai"):
     """A closed ticket reopened: one entry per worker cancelling what the
     ticket has earned or cost them so far, so closing it again books afresh.
     The reversals belong to the cycle they close (``cycle``, by default the
@@ -79,7 +112,7 @@ def reverse(ticket, at, note=None, cycle=None):
             .tuples())
     entries = []
     for worker_id, net in list(nets):
-        _book(entries, worker_id, -int(net or 0), "reversal", ticket, at, note, cycle)
+        _book(entries, worker_id, -int(net or 0), "reversal", ticket, at, tz, note, cycle)
     return entries
 
 
@@ -139,8 +172,32 @@ def ranking(month_start, grid=None, user=None, tz="Asia/Shanghai", limit=100):
     """Workers by their points earned in a local calendar month, highest
     first (then by name), within ``grid``'s subtree and ``user``'s scope.
 
-    One grouped query over the month's entries (the ``at`` index), joined to
-    their workers by key; then one query for the shown workers' grids."""
+    A node the tally keeps points for (a district, street or community, no
+    user scope to add) reads its cells (DIM_POINTS: the same sums, kept with
+    every entry); otherwise one grouped query over the month's entries (the
+    ``at`` index), joined to their workers by key. Then one query for the
+    shown workers' grids."""
+    if grid is not None and user is None and tally.kept(grid.level, DIM_POINTS):
+        rows = _kept_ranking(month_start, grid, limit)
+    else:
+        rows = _ledger_ranking(month_start, grid, user, tz, limit)
+    grid_ids = {row[3] for row in rows}
+    grids_by_id = {g.id: g for g in Grid.select(Grid.id, Grid.name, Grid.code).where(Grid.id.in_(list(grid_ids)))} \
+        if grid_ids else {}
+    standings, rank, previous = [], 0, None
+    for position, (worker_id, name, post, grid_id, points) in enumerate(rows, start=1):
+        points = int(points or 0)
+        if points != previous:
+            rank, previous = position, points
+        worker = Worker(id=worker_id, name=name, post=post, grid=grid_id)
+        if grid_id in grids_by_id:
+            worker.grid = grids_by_id[grid_id]
+        standings.append(Standing(worker, points, rank))
+    return standings
+
+
+def _ledger_ranking(month_start, grid, user, tz, limit):
+    """(worker id, name, post, grid id, total) from the month's entries."""
     lower, upper = month_bounds(month_start, tz)
     total = fn.SUM(PointEntry.points)
     query = (PointEntry.select(Worker.id, Worker.name, Worker.post, Worker.grid, total.alias("total"))
@@ -155,17 +212,27 @@ def ranking(month_start, grid=None, user=None, tz="Asia/Shanghai", limit=100):
         clause = scope.condition(Worker, user)
         if clause is not None:
             query = query.where(clause)
-    rows = list(query.tuples())
-    grid_ids = {row[3] for row in rows}
-    grids_by_id = {g.id: g for g in Grid.select(Grid.id, Grid.name, Grid.code).where(Grid.id.in_(list(grid_ids)))} \
-        if grid_ids else {}
-    standings, rank, previous = [], 0, None
-    for position, (worker_id, name, post, grid_id, points) in enumerate(rows, start=1):
-        points = int(points or 0)
-        if points != previous:
-            rank, previous = position, points
-        worker = Worker(id=worker_id, name=name, post=post, grid=grid_id)
-        if grid_id in grids_by_id:
-            worker.grid = grids_by_id[grid_id]
-        standings.append(Standing(worker, points, rank))
-    return standings
+    return list(query.tuples())
+
+
+def _kept_ranking(month_start, grid, limit):
+    """The same lines from the tally's cells of ``grid`` (a node it keeps
+    DIM_POINTS for): the ``limit``-th highest total first, read down the
+    (node, dim, month, points) index, then the workers at or above it."""
+    month = date(month_start.year, month_start.month, 1)
+    cells = ((Tally.node == grid.id) & (Tally.dim == DIM_POINTS) & (Tally.month == month)
+             & (Tally.point_entries > 0))
+    query = (Tally.select(Worker.id, Worker.name, Worker.post, Worker.grid, Tally.points)
+             .join(Worker, on=(Tally.key == Worker.id))
+             .where(cells)
+             .order_by(Tally.points.desc(), Worker.name, Worker.id)
+             .limit(limit))
+    if limit:
+        # The limit-th highest total, if there are that many (else the lowest possible).
+        ranked = Tally.alias()
+        floor = (ranked.select(ranked.points)
+                 .where((ranked.node == grid.id) & (ranked.dim == DIM_POINTS) & (ranked.month == month)
+                        & (ranked.point_entries > 0))
+                 .order_by(ranked.points.desc()).limit(1).offset(limit - 1))
+        query = query.where(Tally.points >= fn.COALESCE(floor, LOWEST))
+    return list(query.tuples())

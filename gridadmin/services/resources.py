@@ -34,7 +34,7 @@ from ..models import (
 )
 from ..models.base import N_
 from ..models.ticket import TICKET_STATUSES
-from . import clock, grids, party, records, tally, tickets, trees, users
+from . import clock, grids, party, points, records, tally, tickets, trees, users
 from .errors import RuleError
 from .validators import is_mobile
 
@@ -338,6 +338,9 @@ class WorkerResource(Resource):
     )
     key = ("mobile",)
     scope_refs = ("grid",)
+
+    def update(self, obj, values, ctx):
+        points.save_worker(obj, False, ctx.tz)  # a move takes the worker's points along in the tally
 
 
 class PartyOrgResource(Resource):

@@ -30,14 +30,15 @@ department (``d``); ``due_open`` by the local due day, for the node (``o``)
 and by department (``q``): "overdue now" without reading a month of tickets.
 """
 
+import itertools
 import json
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 from functools import lru_cache
 
-from peewee import EXCLUDED, MySQLDatabase, fn
+from peewee import EXCLUDED, IntegrityError, MySQLDatabase, OperationalError, fn
 
-from ..models import CalendarDay, Grid, Ticket, TicketEvent, db
+from ..models import CalendarDay, Grid, PointEntry, Ticket, TicketEvent, Worker, db
 from ..models.stats import (
     COUNTERS,
     DIM_ALL,
@@ -45,6 +46,7 @@ from ..models.stats import (
     DIM_DEPARTMENT,
     DIM_OPEN,
     DIM_OPEN_DEPARTMENT,
+    DIM_POINTS,
     DIM_SOURCE,
     Tally,
 )
@@ -81,9 +83,9 @@ def _local_day(day, hour, quarter, tz):
 # streets everything, communities their totals. Figures of anything else
 # (a community's categories, a grid) are computed from its tickets by the
 # same ``contributions`` (``live``): few tickets, no rollup needed.
-KEPT = {"district": (DIM_ALL, DIM_CATEGORY, DIM_SOURCE, DIM_DEPARTMENT, DIM_OPEN, DIM_OPEN_DEPARTMENT),
-        "street": (DIM_ALL, DIM_CATEGORY, DIM_SOURCE, DIM_DEPARTMENT, DIM_OPEN, DIM_OPEN_DEPARTMENT),
-        "community": (DIM_ALL, DIM_OPEN)}
+KEPT = {"district": (DIM_ALL, DIM_CATEGORY, DIM_SOURCE, DIM_DEPARTMENT, DIM_OPEN, DIM_OPEN_DEPARTMENT, DIM_POINTS),
+        "street": (DIM_ALL, DIM_CATEGORY, DIM_SOURCE, DIM_DEPARTMENT, DIM_OPEN, DIM_OPEN_DEPARTMENT, DIM_POINTS),
+        "community": (DIM_ALL, DIM_OPEN, DIM_POINTS)}
 OPEN_DIMS = (DIM_OPEN, DIM_OPEN_DEPARTMENT)
 
 
@@ -314,6 +316,140 @@ def live(tickets_query, node_of, tz):
     return total
 
 
+# --- points per worker and month (DIM_POINTS) --------------------------------
+#
+# The ledger's entries by the worker's *current* grid: ``book_points`` adds
+# each entry as it is written (``services.points._book``, in the booking's
+# transaction); ``move_worker`` moves a worker's cells when their grid changes.
+
+
+def _point_nodes(grid_id, paths=None, levels=None):
+    if paths is None:
+        return [node for node, dims in ancestors(grid_id).items() if DIM_POINTS in dims]
+    return [node for node in _path_ids(paths[grid_id]) if DIM_POINTS in KEPT.get(levels.get(node), ())]
+
+
+def book_points(worker_id, points, at, tz):
+    """One ledger entry's cells: ``points`` and one entry for the worker's month."""
+    query = Worker.select(Worker.grid).where(Worker.id == worker_id)
+    if db.obj.for_update:
+        # A share lock: a move of the worker (``move_worker``, after its UPDATE
+        # of the row) waits for this booking, or this booking for the move
+        # and then sees the new grid; bookings do not wait for each other.
+        query = query.for_update("LOCK IN SHARE MODE" if isinstance(db.obj, MySQLDatabase) else "FOR SHARE")
+    grid_id = query.scalar()
+    if grid_id is None:
+        return
+    month = _month(at, tz)
+    _increment({(node, DIM_POINTS, worker_id, month): {"points": points, "point_entries": 1}
+                for node in _point_nodes(grid_id)})
+
+
+def ensure_point_cells(worker_id, at, tz, attempts=5):
+    """Create the worker's cells of ``at``'s month (zero) if missing, in a
+    transaction of their own, before the booking's opens: the booking then
+    only updates rows (on MySQL/MariaDB, creating a row inside a busy
+    transaction can deadlock on gap locks; see ``tickets.ensure_counter``)."""
+    grid_id = Worker.select(Worker.grid).where(Worker.id == worker_id).scalar()
+    if grid_id is None:
+        return
+    month = _month(at, tz)
+    rows = [{"node": node, "dim": DIM_POINTS, "key": worker_id, "month": month, **dict.fromkeys(COUNTERS, 0)}
+            for node in sorted(_point_nodes(grid_id))]
+    for attempt in range(attempts):
+        try:
+            with db.atomic():
+                if rows:
+                    Tally.insert_many(rows).on_conflict_ignore().execute()
+            return
+        except (IntegrityError, OperationalError):  # MySQL: a deadlock among first bookings; try again
+            if attempt == attempts - 1:
+                raise
+
+
+def _worker_months(worker_id, tz):
+    sums = defaultdict(lambda: defaultdict(float))
+    query = PointEntry.select(PointEntry.points, PointEntry.at).where(PointEntry.worker == worker_id)
+    if isinstance(db.obj, MySQLDatabase):  # the latest committed entries, not the transaction's snapshot
+        query = query.for_update("LOCK IN SHARE MODE")
+    for points, at in query.tuples():
+        cell = sums[_month(at, tz)]
+        cell["points"] += points
+        cell["point_entries"] += 1
+    return sums
+
+
+def move_worker(worker_id, old_grid_id, new_grid_id, tz):
+    """A worker moved to another grid: their months leave the old grid's
+    nodes and join the new one's (in the caller's transaction, after its
+    UPDATE of the worker's row: a booking racing it is serialised by that
+    row's lock, see ``book_points``)."""
+    if old_grid_id == new_grid_id:
+        return
+    old = set(_point_nodes(old_grid_id)) if old_grid_id is not None else set()
+    new = set(_point_nodes(new_grid_id)) if new_grid_id is not None else set()
+    if old == new:
+        return
+    months = _worker_months(worker_id, tz)
+    delta = {}
+    for month, counters in months.items():
+        for node in old - new:
+            delta[(node, DIM_POINTS, worker_id, month)] = {c: -n for c, n in counters.items()}
+        for node in new - old:
+            delta[(node, DIM_POINTS, worker_id, month)] = dict(counters)
+    _increment(delta)
+
+
+def point_chunks(tz, chunk=100000):
+    """The ledger's cells, a chunk of entries at a time: yields {cell: {counter: n}}."""
+    paths = dict(Grid.select(Grid.id, Grid.path).tuples())
+    levels = dict(Grid.select(Grid.id, Grid.level).where(Grid.level.in_(list(KEPT))).tuples())
+    last_id = 0
+    while True:
+        rows = list(PointEntry.select(PointEntry.id, PointEntry.worker, Worker.grid, PointEntry.at, PointEntry.points)
+                    .join(Worker, on=(PointEntry.worker == Worker.id))
+                    .where(PointEntry.id > last_id).order_by(PointEntry.id).limit(chunk).tuples())
+        if not rows:
+            break
+        total = defaultdict(lambda: defaultdict(float))
+        nodes_of = {}
+        for _id, worker_id, grid_id, at, points in rows:
+            nodes = nodes_of.get(grid_id)
+            if nodes is None:
+                nodes = nodes_of[grid_id] = _point_nodes(grid_id, paths, levels)
+            month = _month(at, tz)
+            for node in nodes:
+                target = total[(node, DIM_POINTS, worker_id, month)]
+                target["points"] += points
+                target["point_entries"] += 1
+        yield total
+        last_id = rows[-1][0]
+
+
+def fill_points(tz, batch=1000):
+    """Replace the DIM_POINTS cells with what the ledger gives (a tally kept
+    before they existed: migration 0015)."""
+    cells = 0
+    with db.atomic():
+        Tally.delete().where(Tally.dim == DIM_POINTS).execute()
+        for part in point_chunks(tz):
+            cells += _insert_cells(part, batch)
+    return cells
+
+
+def _insert_cells(part, batch):
+    rows = []
+    for (node, dim, key, day), counters in sorted(part.items()):
+        row = {name: 0 for name in COUNTERS}
+        row.update({name: (round(n, 4) if name == "handle_hours" else int(round(n)))
+                    for name, n in counters.items()})
+        if any(row.values()):
+            rows.append({"node": node, "dim": dim, "key": key, "month": day, **row})
+    for start in range(0, len(rows), batch):
+        _adding(Tally.insert_many(rows[start:start + batch]), COUNTERS).execute()
+    return len(rows)
+
+
 # --- rebuild and check ------------------------------------------------------
 
 
@@ -353,7 +489,7 @@ def chunks(tz, chunk=20000, echo=None):
 def compute_all(tz, chunk=20000, echo=None):
     """Every cell, summed over every ticket (in memory: for checks)."""
     total = defaultdict(lambda: defaultdict(float))
-    for part in chunks(tz, chunk, echo):
+    for part in itertools.chain(chunks(tz, chunk, echo), point_chunks(tz)):
         for cell, counters in part.items():
             target = total[cell]
             for name, n in counters.items():
@@ -396,14 +532,7 @@ def rebuild(tz, echo=None, batch=1000):
     with db.atomic():
         Tally.delete().execute()
         for part in chunks(tz, echo=echo):
-            rows = []
-            for (node, dim, key, day), counters in sorted(part.items()):
-                row = {name: 0 for name in COUNTERS}
-                row.update({name: (round(n, 4) if name == "handle_hours" else int(round(n)))
-                            for name, n in counters.items()})
-                if any(row.values()):
-                    rows.append({"node": node, "dim": dim, "key": key, "month": day, **row})
-            cells += len(rows)
-            for start in range(0, len(rows), batch):
-                _adding(Tally.insert_many(rows[start:start + batch]), COUNTERS).execute()
+            cells += _insert_cells(part, batch)
+        for part in point_chunks(tz):  # the ledger's cells (DIM_POINTS)
+            cells += _insert_cells(part, batch)
     return Tally.select().count() if cells else 0

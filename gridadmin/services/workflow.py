@@ -252,11 +252,11 @@ def _changes(ticket, action, actor, now, tz, note, fields):
 def _book_points(ticket, action, actor, now, note, tz, on_spot_limit):
     """The entries the step books (its ``ticket`` is already updated)."""
     if action == "verify":
-        return points.book_close(ticket, actor.worker_id if actor.role == "worker" else None, now)
+        return points.book_close(ticket, actor.worker_id if actor.role == "worker" else None, now, tz)
     if action == "close_on_spot":
         return points.book_on_spot(ticket, now, tz, on_spot_limit)
     if action == "reopen":
-        return points.reverse(ticket, now, note, cycle=ticket.cycle - 1)  # the cycle it closes
+        return points.reverse(ticket, now, note, cycle=ticket.cycle - 1, tz=tz)  # the cycle it closes
     return []
 
 

@@ -4,10 +4,12 @@ computes; this picks the node and month, checks role and scope, renders."""
 
 import io
 from datetime import datetime
+from functools import lru_cache
 
+from babel import numbers
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
-from flask_babel import format_decimal, format_percent, gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from ...models import Grid, PublishedBriefing
@@ -24,10 +26,20 @@ def fmt(name, value):
     if value is None:
         return DASH
     if name in briefings.RATES or name == "share":
-        return format_percent(value, "#,##0.0%")
+        return _formatted(str(get_locale()), "%", value)
     if name in ("handle_hours", "service_hours", "score"):
-        return format_decimal(value, "#,##0.0" if name != "score" else "0.000")
-    return format_decimal(value)
+        return _formatted(str(get_locale()), "0.000" if name == "score" else "#,##0.0", value)
+    return _formatted(str(get_locale()), None, value)
+
+
+@lru_cache(maxsize=8192, typed=True)
+def _formatted(locale, pattern, value):
+    """Babel's formatting of one number, remembered (a page shows some 200
+    figures, most of them small counts it has shown before; Babel parses
+    its pattern and rounds through Decimal each time)."""
+    if pattern == "%":
+        return numbers.format_percent(value, "#,##0.0%", locale=locale)
+    return numbers.format_decimal(value, pattern, locale=locale)
 
 
 def default_node(user):

@@ -1,7 +1,9 @@
 """网格 and 网格员 screens."""
 
+from flask import current_app
+
 from ...models import Grid, Worker
-from ...services import grids, records
+from ...services import grids, points, records
 from .. import validators as v
 from ..base import BaseModelView
 from ..filters import GridSubtreeFilter
@@ -47,3 +49,6 @@ class WorkerView(BaseModelView):
 
     def __init__(self, **kwargs):
         super().__init__(Worker, **kwargs)
+
+    def save_record(self, obj, is_created, prepared):
+        points.save_worker(obj, is_created, current_app.config["TIMEZONE"])
