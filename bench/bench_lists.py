@@ -426,7 +426,10 @@ def main():
         for _ in range(opts.reps):
             fetch(clients[who], url)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats(opts.profile_sort).print_stats(45)
+        stats = pstats.Stats(profiler).sort_stats(opts.profile_sort)
+        stats.print_stats(45)
+        if os.environ.get("BENCH_CALLEES"):
+            stats.print_callees(os.environ["BENCH_CALLEES"])
         return
 
     # Timed, round robin.

@@ -132,11 +132,14 @@ def _due(view, context, model, name):
     light = deadlines.light(model, now)
     # f-strings over escaped parts: Markup.format() runs string.Formatter in Python, on every row.
     lamp = f'<span class="deadline-light deadline-{escape(light)}" aria-hidden="true"></span>' if light else ""
+    labels = g.get("_gridadmin_due_labels")
+    if labels is None:  # translated once a page, not once a row
+        labels = g._gridadmin_due_labels = {key: escape(gettext(msgid))
+                                            for key, msgid in {**LIGHT_LABELS, "overdue": N_("Overdue")}.items()}
     if deadlines.is_overdue(model, now):
-        return Markup(f'{lamp}<span class="text-danger font-weight-bold">{escape(text)} '
-                      f'{escape(gettext("Overdue"))}</span>')
+        return Markup(f'{lamp}<span class="text-danger font-weight-bold">{escape(text)} {labels["overdue"]}</span>')
     if light:
-        return Markup(f'{lamp}{escape(text)} <span class="sr-only">{escape(gettext(LIGHT_LABELS[light]))}</span>')
+        return Markup(f'{lamp}{escape(text)} <span class="sr-only">{labels[light]}</span>')
     return text
 
 
