@@ -136,6 +136,7 @@ def app(_shared_app, tmp_path, tmp_path_factory):
         db.close()
     dbmod.bind(url)
     frame.forget(app)  # menus, badges, filter menus kept from the last test's database
+    search.forget()  # and the search index's plan hints
     app.config.update({**BASE_CONFIG, "DATABASE_URL": url})
     if TEST_DB_URL:
         with app.app_context():

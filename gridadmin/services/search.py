@@ -17,6 +17,8 @@ and the last): a superset of the rows it is a substring of, in any case
 folding LIKE/ILIKE does, so the literal check keeps the result exact.
 """
 
+import time
+
 from peewee import SQL, PostgresqlDatabase, SqliteDatabase
 
 from ..models import AuditLog, Grid, LoginAttempt, PartyMember, Ticket, Volunteer, Worker, db
@@ -97,6 +99,12 @@ def match_expression(words, model=None):
 COMMON = 50_000  # a token in this many rows narrows little: left out when rarer ones are at hand
 MAX_TOKENS = 4
 _frequencies = {}  # (table, token): rows holding it, counted up to COMMON (per process; a hint only)
+
+
+def forget():
+    """Drop the plan hints (a test binds a fresh database)."""
+    _frequencies.clear()
+    _dense.clear()
 
 
 def _frequency(model, token):
@@ -317,12 +325,28 @@ def covers(model, fields):
     return bool(indexed) and all(f.model is model and f.name in indexed for f in fields)
 
 
+_dense = {}  # (table, match, limit): (monotonic time, answer), a plan hint kept DENSE_SECONDS
+DENSE_SECONDS = 600
+
+
 def dense(model, words, limit=DENSE):
-    """Whether the words match at least ``limit`` rows (SQLite; counts at most that many)."""
+    """Whether the words match at least ``limit`` rows (SQLite; counts at
+    most that many). The answer only picks the plan (both give the same
+    rows), so it is kept a while: a page of a common word's list no longer
+    walks thousands of index entries first."""
     s = index_table(model)
+    expression = match_expression(words, model)
+    key, now = (s, expression, limit), time.monotonic()
+    kept = _dense.get(key)
+    if kept is not None and now - kept[0] < DENSE_SECONDS:
+        return kept[1]
+    if len(_dense) > 20_000:
+        _dense.clear()
     # The limit-th match, if any: the index stops there (no count of them all).
-    return db.execute_sql(f"SELECT rowid FROM {s} WHERE {s} MATCH ? LIMIT 1 OFFSET ?",
-                          (match_expression(words, model), limit - 1)).fetchone() is not None
+    found = db.execute_sql(f"SELECT rowid FROM {s} WHERE {s} MATCH ? LIMIT 1 OFFSET ?",
+                           (expression, limit - 1)).fetchone() is not None
+    _dense[key] = (now, found)
+    return found
 
 
 def candidates(model, words):
