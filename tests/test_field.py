@@ -108,6 +108,8 @@ def test_the_web_app_manifest_and_service_worker(app):
     sw = client.get("/sw.js")
     assert sw.status_code == 200 and "javascript" in sw.headers["Content-Type"]
     assert sw.headers["Service-Worker-Allowed"] == "/"
+    icon = client.get("/favicon.ico")  # asked for by pages that name no icon (the login page)
+    assert icon.status_code == 200 and icon.mimetype == "image/png"
 
 
 def test_large_text_is_drawn_from_its_cookie(app, world, browser):

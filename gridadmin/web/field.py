@@ -44,5 +44,13 @@ def service_worker():
     return response
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    # Browsers ask for it on pages that name no icon (login, errors): the app's icon, not a 404.
+    response = make_response(send_from_directory(current_app.static_folder, "icons/icon-192.png"))
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 def init_app(app):
     app.register_blueprint(bp)
