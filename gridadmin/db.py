@@ -46,7 +46,9 @@ def make_database(url):
     if scheme in ("postgres", "postgresql"):
         # A pool: a new PostgreSQL connection forks a server process (a few
         # ms on every page); pooled ones are reused, rolled back if a request
-        # left a transaction open, and dropped after 5 idle minutes.
+        # left a transaction open, dropped after 5 idle minutes, and checked
+        # with a round trip when taken (peewee's psycopg2 adapter): after a
+        # server restart a page gets a new connection, not an error.
         url = url.replace(scheme, scheme + "+pool", 1)
         return db_url.connect(url, max_connections=POOL_SIZE, stale_timeout=300, timeout=30)
     return db_url.connect(url)

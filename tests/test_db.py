@@ -174,5 +174,13 @@ def test_postgresql_connections_are_pooled_and_come_back_clean():
         assert database.execute_sql("SELECT pg_backend_pid()").fetchone()[0] == first
         assert database.execute_sql("SELECT to_regclass('pg_temp.left_open')").fetchone()[0] is None
         database.close()
+        # The server ends that connection (a restart, say): the next page gets a new one, not an error.
+        other = dbmod.make_database(TEST_DB_URL)
+        other.connect()
+        assert other.execute_sql("SELECT pg_terminate_backend(%s)", (first,)).fetchone()[0]
+        other.close_all()
+        database.connect()
+        assert database.execute_sql("SELECT pg_backend_pid()").fetchone()[0] != first
+        database.close()
     finally:
         database.close_all()
