@@ -4,6 +4,7 @@ named by GRIDADMIN_TEST_DATABASE_URL (CI runs the suite again on PostgreSQL)."""
 import os
 import re
 import shutil
+import threading
 
 import pytest
 from peewee import PostgresqlDatabase, sort_models
@@ -225,3 +226,31 @@ def sql_log(app):
     database.execute_sql = execute_sql
     yield statements
     del database.execute_sql
+
+
+def race(app, *jobs):
+    """Run each job in its own thread with its own connection, all released
+    at once; returns what they raised (repr), for a test to assert empty."""
+    if not db.is_closed():
+        db.close()
+    barrier = threading.Barrier(len(jobs), timeout=30)
+    errors = []
+
+    def run(job):
+        with app.app_context():
+            db.connect(reuse_if_open=True)
+            try:
+                barrier.wait()
+                job()
+            except Exception as error:  # pragma: no cover - shown on failure
+                errors.append(repr(error))
+            finally:
+                db.close()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    db.connect(reuse_if_open=True)
+    return errors

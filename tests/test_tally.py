@@ -2,14 +2,14 @@
 and their events: after a whole loop of steps, after concurrent steps in
 threads, after an edit that moves a ticket, after an import and its undo."""
 
-import threading
 from datetime import datetime, timedelta
 
 import factories as f
 import pytest
 
-from gridadmin.models import Category, Department, Tally, Ticket, User, db
+from gridadmin.models import Category, Department, Tally, Ticket, User
 from gridadmin.services import imports, resources, tally, tickets, workflow
+from tests.conftest import race
 from tests.test_imports import write_csv
 
 TZ = "Asia/Shanghai"
@@ -106,28 +106,12 @@ def test_concurrent_steps_keep_the_tally(app, loop):
     made = [report(loop) for _ in range(8)]
     for t in made:
         step(t, "accept", admin, NOW)
-    db.close()
-    barrier = threading.Barrier(len(made), timeout=30)
-    errors = []
 
     def dispatch(ticket_id):
-        with app.app_context():
-            db.connect(reuse_if_open=True)
-            try:
-                barrier.wait()
-                workflow.transition(Ticket.get_by_id(ticket_id), "dispatch", User.get_by_id(admin.id), now=NOW,
-                                    tz=TZ, department=Department.get_by_id(dept.id))
-            except Exception as error:  # pragma: no cover - shown on failure
-                errors.append(repr(error))
-            finally:
-                db.close()
+        return lambda: workflow.transition(Ticket.get_by_id(ticket_id), "dispatch", User.get_by_id(admin.id),
+                                           now=NOW, tz=TZ, department=Department.get_by_id(dept.id))
 
-    threads = [threading.Thread(target=dispatch, args=(t.id,)) for t in made]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(60)
-    db.connect(reuse_if_open=True)
+    errors = race(app, *(dispatch(t.id) for t in made))
     assert errors == []
     assert total("dispatched", loop["district"].id) == 8
     assert total("dispatched", loop["district"].id, "d", dept.id) == 8
@@ -327,40 +311,16 @@ def test_concurrent_bookings_and_a_move_keep_the_points(app, loop):
 
     worker = loop["worker"]
     other = f.grid("320102002", "别的街道", "street", loop["district"])
-    db.close()
-    barrier = threading.Barrier(9, timeout=30)
-    errors = []
 
     def book(i):
-        with app.app_context():
-            db.connect(reuse_if_open=True)
-            try:
-                barrier.wait()
-                points.record(worker.id, i + 1, "report", at=NOW + timedelta(minutes=i), tz=TZ)
-            except Exception as error:  # pragma: no cover - shown on failure
-                errors.append(repr(error))
-            finally:
-                db.close()
+        return lambda: points.record(worker.id, i + 1, "report", at=NOW + timedelta(minutes=i), tz=TZ)
 
     def move():
-        with app.app_context():
-            db.connect(reuse_if_open=True)
-            try:
-                barrier.wait()
-                moved = Worker.get_by_id(worker.id)
-                moved.grid = other.id
-                points.save_worker(moved, False, TZ)
-            except Exception as error:  # pragma: no cover - shown on failure
-                errors.append(repr(error))
-            finally:
-                db.close()
+        moved = Worker.get_by_id(worker.id)
+        moved.grid = other.id
+        points.save_worker(moved, False, TZ)
 
-    threads = [threading.Thread(target=book, args=(i,)) for i in range(8)] + [threading.Thread(target=move)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(60)
-    db.connect(reuse_if_open=True)
+    errors = race(app, *(book(i) for i in range(8)), move)
     assert errors == []
     assert total("points", loop["district"].id, "w", worker.id) == sum(range(1, 9))
     assert total("point_entries", other.id, "w", worker.id) == 8
