@@ -16,8 +16,8 @@ from ..models.stats import DIM_POINTS, Tally
 from . import clock, grids, records, scope, tally
 
 NOTE_LENGTH = PointEntry.note.max_length
-ON_SPOT_DAILY_LIMIT = 5
-LOWEST = -(2**31)  # below any month's points  # default of the POINTS_ON_SPOT_PER_DAY setting
+ON_SPOT_DAILY_LIMIT = 5  # default of the POINTS_ON_SPOT_PER_DAY setting
+LOWEST = -(2**31)  # below any month's points
 
 
 def _book(entries, worker_id, points, reason, ticket, at, tz, note=None, cycle=None):

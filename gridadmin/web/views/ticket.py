@@ -164,16 +164,12 @@ class ReportKeyField(HiddenField):
 REPORT_SOURCE = "snapshot"
 
 
-def _reporter_name(model):
+def _reporter(view, context, model, name):
     """A grid worker's name, or a volunteer's marked as such (``decorate_rows``)."""
     if model.reporter_id is not None:
         return str(model.reporter)
     volunteer = getattr(model, "volunteer_reporter", None)
     return gettext("%(name)s (volunteer)", name=volunteer) if volunteer else ""
-
-
-def _reporter(view, context, model, name):
-    return _reporter_name(model)
 
 
 def _duplicate(view, context, model, name):
@@ -220,7 +216,7 @@ class TicketView(BaseModelView):
     form_extra_fields = {"photos": PhotosField(), "report_key": ReportKeyField()}
     create_template = "admin/ticket_report.html"
     column_formatters = {"due_at": _due, "photo": photo_views.list_formatter, "reporter": _reporter}
-    # plain values (the type formatters' local times)
+    # Plain values (the type formatters' local times), but the reporter's name.
     column_formatters_export = {"reporter": _reporter}
     column_formatters_detail = {"photos": photo_views.details_formatter, "duplicate_of": _duplicate,
                                 "reporter": _reporter}
