@@ -91,3 +91,27 @@ def test_list_reads_related_names_with_its_rows(app, sql_log):
     html = client.get("/admin/ticket/").get_data(as_text=True)
     assert "甲内网格" in html and "环境卫生" in html  # the grid's and the category's names
     assert not [q for q in sql_log if 'FROM "department"' in q or 'FROM "category" AS "t1" WHERE' in q]
+
+
+def test_scoped_page_reads_the_users_grid_path_with_the_login(app, sql_log):
+    """The path of a centre's grid comes with its login (one query, not a
+    second one for the grid row), read again on each request: a community
+    moved under the centre's street is in its lists at the next page."""
+    from gridadmin.models import Grid
+    from gridadmin.services import grids
+
+    _world(app)
+    with app.app_context():
+        centre = User.get(User.username == "u_centre")
+    client = client_for(app, centre)
+    client.get("/admin/ticket/")
+    sql_log.clear()
+    html = client.get("/admin/ticket/").get_data(as_text=True)
+    assert "甲内事件" in html and "乙外事件" not in html
+    assert not [q for q in sql_log if q.startswith('SELECT') and 'FROM "grid" AS "t1" WHERE ("t1"."id" = ?)' in q]
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        community = Grid.get(Grid.code == "320106002001")
+        community.parent, community.code = Grid.get(Grid.code == "320106001"), "320106001002"
+        grids.save_grid(community)
+    assert "乙外事件" in client.get("/admin/ticket/").get_data(as_text=True)

@@ -32,7 +32,7 @@ from ..models import (
     VolunteerTeam,
     Worker,
 )
-from . import grids
+from . import trees
 
 NOTHING = SQL("1 = 0")
 GRID_ROLES = {"centre", "secretary", "worker", "viewer"}
@@ -40,15 +40,26 @@ GRID_ROLES = {"centre", "secretary", "worker", "viewer"}
 SHARED = {Category, Source, Department, CalendarDay}
 
 
+def remember_path(user, path):
+    """Keep the path of ``user``'s grid node on the (per-request) user object,
+    read with the user (services.sessions)."""
+    user.__dict__["_scope_path"] = (user.grid_id, path)
+
+
 def _grid_ids(user):
-    """The ids of the user's grid node and everything below it. ``user.grid``
-    is loaded once and cached on the (per-request) user object."""
+    """The ids of the user's grid node and everything below it, or None.
+    Only the node's path is read (the whole row is thirty columns), once per
+    (per-request) user object."""
     if user.grid_id is None:
         return None
-    try:
-        return grids.subtree_ids(user.grid)
-    except Grid.DoesNotExist:
+    kept = user.__dict__.get("_scope_path")
+    if kept is None or kept[0] != user.grid_id:
+        remember_path(user, Grid.select(Grid.path).where(Grid.id == user.grid_id).scalar())
+        kept = user.__dict__["_scope_path"]
+    path = kept[1]
+    if not path:
         return None
+    return Grid.select(Grid.id).where(trees.subtree_clause(Grid, path))
 
 
 def condition(model, user):

@@ -11,7 +11,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from ..models import User, UserSession, db, utcnow
+from ..models import Grid, User, UserSession, db, utcnow
+from . import scope
 
 IDLE_MINUTES = 120  # office default: a lunch break, not a night
 LIFETIME_HOURS = 12  # a working day, however busy
@@ -38,7 +39,10 @@ def load(key, idle_minutes=IDLE_MINUTES, lifetime_hours=LIFETIME_HOURS, now=None
     if not key or not isinstance(key, str) or len(key) > 128:
         return None
     now = now or utcnow()
-    row = (UserSession.select(UserSession, User).join(User)
+    # The user's grid path comes along: every scoped query of the request
+    # needs it (services.scope), and it saves each page a query.
+    grid_path = Grid.select(Grid.path).where(Grid.id == User.grid)
+    row = (UserSession.select(UserSession, User, grid_path.alias("grid_path")).join(User)
            .where((UserSession.key_hash == _hash(key)) & UserSession.ended_at.is_null())
            .first())
     if row is None:
@@ -53,6 +57,7 @@ def load(key, idle_minutes=IDLE_MINUTES, lifetime_hours=LIFETIME_HOURS, now=None
             UserSession.update(seen_at=now).where(UserSession.id == row.id).execute()
     user = row.user
     user.session_key = key
+    scope.remember_path(user, row.grid_path)
     return user
 
 
