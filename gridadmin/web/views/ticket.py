@@ -226,6 +226,9 @@ class TicketView(BaseModelView):
     # The list shows only these related rows' names (their __str__).
     list_related_fields = {"category": ("name",), "grid": ("name",), "reporter": ("name",),
                            "department": ("name",)}
+    # Read by the due light (deadlines.light), the edit action (tickets.editable),
+    # the page's record versions (versions.js) and the volunteer reporter's name.
+    list_row_fields = ("version", "status", "dispatched_at", "reporter_volunteer")
     ajax_lookups = {"grid": ("code", "name"), "reporter": ("name", "mobile"), "assignee": ("name", "mobile")}
 
     def __init__(self, **kwargs):
