@@ -24,6 +24,9 @@ class GridView(BaseModelView):
                     "online_group_name", "online_group_members", "leader", "active")
     form_args = {name: v.non_negative_args() for name in ("households", "population", "area", "online_group_members")}
     ajax_lookups = {"parent": ("code", "name"), "leader": ("name", "mobile")}
+    # A list row reads its columns, its version and its parent's and leader's names.
+    list_row_fields = ("version",)
+    list_related_fields = {"parent": ("name",), "leader": ("name",)}
 
     def __init__(self, **kwargs):
         super().__init__(Grid, **kwargs)
@@ -46,6 +49,8 @@ class WorkerView(BaseModelView):
     form_columns = ("name", "gender", "mobile", "grid", "post", "employment", "party_member", "joined_on", "status")
     form_args = {"mobile": v.required_mobile(), "joined_on": v.not_future_args()}
     ajax_lookups = {"grid": ("code", "name")}
+    list_row_fields = ("version",)
+    list_related_fields = {"grid": ("name",)}
 
     def __init__(self, **kwargs):
         super().__init__(Worker, **kwargs)
