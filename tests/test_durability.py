@@ -107,3 +107,23 @@ def test_a_failed_copy_leaves_no_backup(app, database, tmp_path):
     with pytest.raises(RuleError):
         backups.copy(str(tmp_path / "nothing.db"), str(tmp_path / "out.db"))
     assert not os.path.exists(tmp_path / "out.db") and not os.path.exists(tmp_path / "nothing.db")
+
+
+def test_a_backup_stopped_half_way_is_cleared_by_the_next(app, database, tmp_path):
+    """A server stopped mid-backup leaves a half-written copy under a name no
+    later backup uses: the next backup removes it, but not one still being
+    written (touched within the hour)."""
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    stale = [folder / "gridadmin-20261104-080000.db.partial", folder / "gridadmin-20261104-080000.db.partial-journal"]
+    live = folder / "gridadmin-20261105-075959.db.partial"
+    other = folder / "notes.db.partial"  # not ours: left alone
+    for path in (*stale, live, other):
+        path.write_bytes(b"x" * 1024)
+    two_hours_ago = datetime.now().timestamp() - 7200
+    for path in (*stale, other):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    backups.make(_path(app), str(folder))
+    assert not any(path.exists() for path in stale)
+    assert live.exists() and other.exists()
+    assert len(backups.existing(str(folder))) == 1

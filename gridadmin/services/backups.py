@@ -24,6 +24,9 @@ PREFIX = "gridadmin-"
 SUFFIX = ".db"
 KEEP = 14  # default number of daily backups kept
 PAGES_PER_STEP = 4096  # copy 16 MB at a time, letting writers in between steps
+# A copy being written is touched every step; one untouched this long was
+# left by a process stopped mid-backup (a power cut, a killed server).
+STALE_PARTIAL_SECONDS = 3600
 
 
 def _connect(path):
@@ -84,8 +87,26 @@ def existing(folder):
     return sorted(glob.glob(os.path.join(glob.escape(folder), f"{PREFIX}*{SUFFIX}")))
 
 
+def remove_stale_partials(folder, now=None):
+    """Remove half-written copies a stopped backup left in ``folder``: each
+    can be as big as the database, and as every backup has its own name, no
+    later one would write over them. Returns the paths removed."""
+    now = time.time() if now is None else now
+    removed = []
+    for path in glob.glob(os.path.join(glob.escape(folder), f"{PREFIX}*{SUFFIX}.partial*")):
+        try:
+            if now - os.path.getmtime(path) > STALE_PARTIAL_SECONDS:
+                os.remove(path)
+                removed.append(path)
+        except OSError:  # gone already, or open (Windows): left for the next time
+            pass
+    return removed
+
+
 def make(database_path, folder, keep=KEEP, now=None):
-    """A new verified backup in ``folder``; older ones beyond ``keep`` are removed."""
+    """A new verified backup in ``folder``; older ones beyond ``keep``, and
+    copies a stopped backup left half-written, are removed."""
+    remove_stale_partials(folder)
     path = copy(database_path, os.path.join(folder, backup_name(now)))
     for old in existing(folder)[:-keep] if keep > 0 else []:
         os.remove(old)
