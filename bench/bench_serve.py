@@ -96,10 +96,24 @@ def login(port):
     return response.getheader("Set-Cookie", "").split(";")[0] or cookie
 
 
+def backup_folder():
+    """The servers' backup folder, with today's backup marked as made (an
+    empty file by its name): the daily copy of a 3 GB database and its
+    integrity check would run in the measured process, and each server
+    stopped mid-copy left it half-written."""
+    from gridadmin.services import backups
+
+    folder = os.path.join(HERE, "serve_backups")
+    os.makedirs(folder, exist_ok=True)
+    if not backups.made_today(folder):
+        open(os.path.join(folder, backups.backup_name()), "w").close()
+    return folder
+
+
 def start(path, port, workers):
     env = dict(os.environ, GRIDADMIN_DATABASE_URL=f"sqlite:///{path}", GRIDADMIN_PORT=str(port),
                GRIDADMIN_SECRET_KEY="bench-serve-secret", GRIDADMIN_WORKERS=str(workers),
-               GRIDADMIN_BACKUP_DIR=os.path.join(HERE, "serve_backups"), PYTHONUNBUFFERED="1")
+               GRIDADMIN_BACKUP_DIR=backup_folder(), PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 120
