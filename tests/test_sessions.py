@@ -61,6 +61,37 @@ def test_hashing_never_happens_inside_a_write_transaction(app, monkeypatch):
     assert all(not inside for _kind, inside in seen), seen
 
 
+def test_one_scrypt_at_a_time_per_process(app, monkeypatch):
+    """Eight logins at once hash one after another (scrypt takes 32 MB each)."""
+    import threading
+    import time
+
+    running, most = [0], [0]
+    lock = threading.Lock()
+    real_check = users.check_password_hash
+
+    def check(*args):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.01)  # let the others try to come in
+        try:
+            return real_check(*args)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(users, "check_password_hash", check)
+    with app.app_context():
+        admin = User.get(User.username == "admin")
+    threads = [threading.Thread(target=users.check_password, args=(admin, PASSWORD)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1
+
+
 @pytest.mark.parametrize("password, refused", [
     ("password1", True), ("12345678", True), ("qwertyuiop", True), ("admin", True), ("administrator", True),
     ("Blue-river-2027", False), ("网格化治理2026春", False),
