@@ -3,11 +3,12 @@
 On Linux (and other POSIX systems) gunicorn serves from several worker
 processes (``GRIDADMIN_WORKERS``, default: the number of CPU cores); on
 Windows, or with ``GRIDADMIN_WORKERS=1``, one waitress process as before.
-The first-start work (migrations, the first administrator, the daily backup
-thread) runs once, in the process that starts the server, before any worker
-is forked, and under a lock (a file next to the instance, and on
+The first-start work (migrations and the first administrator) runs once, in
+the process that starts the server, before any worker is forked, and under a
+lock (a file next to the instance, and on
 PostgreSQL an advisory lock), so that two servers started at once do it
-once between them.
+once between them. The daily backup runs in the serving processes, one copy
+at a time (services.backups.Daily).
 """
 
 import os
@@ -95,13 +96,17 @@ def main(app):
             import gunicorn  # noqa: F401 - not on Windows
         except ImportError:
             workers = 1
-    start_backups(app)  # one thread, in this process (forked workers do not inherit it)
     print(f"gridadmin serving on http://{host}:{port}/ ({workers} process{'es' if workers > 1 else ''})",
           flush=True)
     if workers > 1:
-        serve_gunicorn(app, host, port, workers)
+        # The backup thread runs in each worker, started after the fork: a
+        # process forked while one of its threads is inside SQLite inherits
+        # SQLite's locks held, and its first connection waits forever.
+        serve_gunicorn(app, host, port, workers, post_worker_init=lambda worker: start_backups(app))
     else:
         from waitress import serve
+
+        start_backups(app)
 
         # As many threads as a gunicorn worker: the page is CPU work under one
         # GIL, so more threads add no speed, only a SQLite page cache each
@@ -109,12 +114,12 @@ def main(app):
         serve(app, host=host, port=port, threads=THREADS)
 
 
-def serve_gunicorn(app, host, port, workers, threads=None):
+def serve_gunicorn(app, host, port, workers, threads=None, post_worker_init=None):
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):
         def load_config(self):
-            for key, value in {
+            settings = {
                 "bind": f"{host}:{port}",
                 "workers": workers,
                 "worker_class": "gthread",
@@ -122,7 +127,10 @@ def serve_gunicorn(app, host, port, workers, threads=None):
                 "timeout": 120,
                 "graceful_timeout": 10,
                 "accesslog": None,
-            }.items():
+            }
+            if post_worker_init is not None:
+                settings["post_worker_init"] = post_worker_init
+            for key, value in settings.items():
                 self.cfg.set(key, value)
 
         def load(self):

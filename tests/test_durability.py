@@ -127,3 +127,17 @@ def test_a_backup_stopped_half_way_is_cleared_by_the_next(app, database, tmp_pat
     assert not any(path.exists() for path in stale)
     assert live.exists() and other.exists()
     assert len(backups.existing(str(folder))) == 1
+
+
+def test_one_process_copies_at_a_time(app, database, tmp_path):
+    """Each serving process runs the daily check; while one copies (holding
+    the lock beside the database), another makes no second copy."""
+    from filelock import FileLock
+
+    folder = str(tmp_path / "backups")
+    daily = backups.Daily(_path(app), folder, log=lambda message: None)
+    with FileLock(_path(app) + ".backup.lock"):
+        assert daily.run_once() is None
+        assert backups.existing(folder) == []
+    assert daily.run_once() is not None
+    assert len(backups.existing(folder)) == 1

@@ -1,5 +1,6 @@
 """`python app.py` serves from several processes on Linux; first-start work
-(migrations, the first administrator, the daily backup) runs once."""
+(migrations, the first administrator) runs once, and the daily backup once
+a day, made after the workers are forked."""
 
 import json
 import os
@@ -97,7 +98,7 @@ def test_python_app_py_serves_from_several_processes(tmp_path):
         while len(_children(proc.pid)) < 3 and time.time() < deadline:
             time.sleep(0.2)
         assert len(_children(proc.pid)) == 3
-        # One daily backup, made by the one thread in the starting process.
+        # One daily backup, made by one of the three workers (a lock beside the database).
         while not os.listdir(tmp_path / "backups") if (tmp_path / "backups").exists() else True:
             if time.time() > deadline:
                 break
@@ -111,3 +112,26 @@ def test_python_app_py_serves_from_several_processes(tmp_path):
     assert output.count("applied migration: 0001_initial") == 1, output
     assert output.count("backup written and verified") == 1, output
     assert len(os.listdir(tmp_path / "backups")) == 1
+
+
+
+def test_gunicorn_workers_start_the_backup_thread_after_the_fork(monkeypatch, tmp_path):
+    """No thread of the starting process may be inside SQLite when gunicorn
+    forks a worker (then or on any later restart): the worker would inherit
+    SQLite's locks held and wait forever on its first connection. The
+    backup thread is started by each worker, after the fork."""
+    from gridadmin import create_app
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/wiring.db", "SECRET_KEY": "k"})
+    calls = []
+
+    def fake_gunicorn(app, host, port, workers, post_worker_init=None, **kwargs):
+        calls.append("fork")
+        post_worker_init(object())  # what gunicorn calls in each new worker
+
+    monkeypatch.setattr(serve, "prepare", lambda app: None)
+    monkeypatch.setattr(serve, "workers_setting", lambda: 2)
+    monkeypatch.setattr(serve, "start_backups", lambda app: calls.append("backup thread"))
+    monkeypatch.setattr(serve, "serve_gunicorn", fake_gunicorn)
+    serve.main(app)
+    assert calls == ["fork", "backup thread"]

@@ -18,6 +18,8 @@ import threading
 import time
 from datetime import datetime
 
+from filelock import FileLock, Timeout
+
 from .errors import RuleError
 
 PREFIX = "gridadmin-"
@@ -140,7 +142,9 @@ def restore(backup_path, database_path, now=None):
 
 class Daily:
     """The running app's daily backup: checks every ``interval`` seconds and
-    makes one when today has none yet. One per process that serves."""
+    makes one when today has none yet. Every process that serves runs one;
+    a lock file beside the database lets one process at a time copy, and
+    the others find the day's backup made."""
 
     def __init__(self, database_path, folder, keep=KEEP, interval=3600, log=print):
         self.database_path, self.folder, self.keep = database_path, folder, keep
@@ -158,8 +162,18 @@ class Daily:
     def run_once(self):
         if made_today(self.folder):
             return None
-        started = time.monotonic()
-        path = make(self.database_path, self.folder, self.keep)
+        lock = FileLock(self.database_path + ".backup.lock")  # beside the database, like its start lock
+        try:
+            lock.acquire(blocking=False)
+        except Timeout:
+            return None  # another process is copying
+        try:
+            if made_today(self.folder):
+                return None
+            started = time.monotonic()
+            path = make(self.database_path, self.folder, self.keep)
+        finally:
+            lock.release()
         self.log(f"backup written and verified: {path} ({time.monotonic() - started:.1f} s)")
         return path
 
