@@ -53,10 +53,9 @@ def _grid_ids(user):
     if user.grid_id is None:
         return None
     kept = user.__dict__.get("_scope_path")
-    if kept is None or kept[0] != user.grid_id:
+    if kept is None or kept[0] != user.grid_id:  # not read with the login, or the binding changed since
         remember_path(user, Grid.select(Grid.path).where(Grid.id == user.grid_id).scalar())
-        kept = user.__dict__["_scope_path"]
-    path = kept[1]
+    path = user.__dict__["_scope_path"][1]
     if not path:
         return None
     return Grid.select(Grid.id).where(trees.subtree_clause(Grid, path))
