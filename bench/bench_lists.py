@@ -116,10 +116,11 @@ def build_here(path, tickets, grids, seed):
 
 def upgrade_here(path):
     """A database built by an older version: apply its migrations and fill
-    the tally from the tickets and their events (child process)."""
+    the tally from the tickets and their events; then fresh planner
+    statistics, as `python app.py` takes on every start (child process)."""
     from gridadmin import db as dbmod
     from gridadmin.models import Tally, Ticket, db
-    from gridadmin.services import tally
+    from gridadmin.services import planner, tally
 
     app = make_app(path)
     with app.app_context():
@@ -129,6 +130,7 @@ def upgrade_here(path):
         if Ticket.select().exists() and not Tally.select().exists():
             started = time.monotonic()
             print(f"  tally: {tally.rebuild(app.config['TIMEZONE']):,} cells in {time.monotonic() - started:.0f}s")
+        planner.refresh()
         db.close()
 
 

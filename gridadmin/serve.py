@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from filelock import FileLock
 
 from . import db
-from .services import backups
+from .services import backups, planner
 from .services.setup import first_start
 
 THREADS = 4  # a process's request threads (waitress, or each gunicorn worker)
@@ -56,14 +56,16 @@ def first_start_lock(app):
 
 
 def prepare(app, log=print):
-    """Migrations and the first administrator, once; returns (migrations
-    applied, the new administrator's password or None, dictionaries filled)."""
+    """Migrations and the first administrator, once, then fresh planner
+    statistics; returns (migrations applied, the new administrator's
+    password or None, dictionaries filled)."""
     with app.app_context():
         db.db.connect(reuse_if_open=True)
         try:
             with first_start_lock(app):
                 applied = db.upgrade()
                 password, filled = first_start(app.config["ADMIN_PASSWORD"])
+                planner.refresh()
         finally:
             db.close_all()  # before any fork: no worker inherits this connection
     for name in applied:
@@ -84,7 +86,8 @@ def start_backups(app):
     source = db.sqlite_path(app.config["DATABASE_URL"])
     if source is None:
         return None
-    return backups.Daily(source, app.config["BACKUP_DIR"], app.config["BACKUP_KEEP"]).start()
+    return backups.Daily(source, app.config["BACKUP_DIR"], app.config["BACKUP_KEEP"],
+                         then=planner.refresh_in_thread).start()
 
 
 def main(app):

@@ -142,13 +142,14 @@ def restore(backup_path, database_path, now=None):
 
 class Daily:
     """The running app's daily backup: checks every ``interval`` seconds and
-    makes one when today has none yet. Every process that serves runs one;
+    makes one when today has none yet, then runs ``then`` (the day's other
+    upkeep). Every process that serves runs one;
     a lock file beside the database lets one process at a time copy, and
     the others find the day's backup made."""
 
-    def __init__(self, database_path, folder, keep=KEEP, interval=3600, log=print):
+    def __init__(self, database_path, folder, keep=KEEP, interval=3600, log=print, then=None):
         self.database_path, self.folder, self.keep = database_path, folder, keep
-        self.interval, self.log = interval, log
+        self.interval, self.log, self.then = interval, log, then
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="gridadmin-backup", daemon=True)
 
@@ -175,6 +176,8 @@ class Daily:
         finally:
             lock.release()
         self.log(f"backup written and verified: {path} ({time.monotonic() - started:.1f} s)")
+        if self.then is not None:  # the day's other upkeep (planner statistics)
+            self.then()
         return path
 
     def _run(self):

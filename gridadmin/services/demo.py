@@ -66,7 +66,7 @@ from ..models import (
     Worker,
     db,
 )
-from . import clock, deadlines
+from . import clock, deadlines, planner
 from .errors import RuleError
 
 TZ = "Asia/Shanghai"
@@ -1440,11 +1440,6 @@ def _calendar(writer, first_year, last_year):
     return existing
 
 
-def _analyze(database):
-    """Fresh planner statistics after a bulk load."""
-    if isinstance(database, SqliteDatabase):
-        database.execute_sql("PRAGMA analysis_limit = 1000")
-    database.execute_sql("ANALYZE")
 
 
 def check_empty():
@@ -1526,7 +1521,7 @@ def seed(tickets=5000, grids=None, seed=2026, echo=None, today=None, tz=TZ):
     summary["demo users"] = len(demo_users())
     # Last, once every table is filled (the demo users too): statistics taken
     # before them said `user` had one row, and the login's join scanned it.
-    _analyze(database)
+    planner.refresh(database)
     return summary
 
 

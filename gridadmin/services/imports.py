@@ -36,7 +36,7 @@ from peewee import CharField, ForeignKeyField, IntegerField, IntegrityError, Sql
 
 from ..models import ImportLog, User, db, utcnow
 from ..models.base import N_, StaleRecord
-from . import audit, scope, spreadsheets, trees, users
+from . import audit, planner, scope, spreadsheets, trees, users
 from .errors import InUse, Label, RuleError
 from .resources import CHOICE, REF, CellError, Context, parse_cell
 
@@ -776,6 +776,8 @@ def run(resource, path, *, user=None, file_name=None, tz="Asia/Shanghai", today=
                                     if report.log is not None and u in prepared.get("created_usernames", ())]
             report.created, report.updated, report.unchanged = counts["created"], counts["updated"], counts["unchanged"]
             report.versions = versions
+            if report.log is not None and report.created >= planner.AFTER_IMPORTED_ROWS:
+                planner.refresh()  # a township's first import: the planner learns the tables' sizes
         report.error_count = importer.staging.error_count()
         if report.error_count:
             report.log = None
