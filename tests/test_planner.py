@@ -74,3 +74,19 @@ def test_the_app_takes_them_when_it_starts(app, database):
     with app.app_context():
         db.connect(reuse_if_open=True)
         assert _taken(before, "category")
+
+
+@pytest.mark.skipif(not IS_SQLITE, reason="the daily backup is the embedded SQLite database's")
+def test_a_failure_after_the_backup_leaves_the_backup(app, database, tmp_path):
+    from gridadmin import db as dbmod
+
+    said = []
+
+    def fail():
+        raise RuntimeError("disk full")
+
+    daily = backups.Daily(dbmod.sqlite_path(app.config["DATABASE_URL"]), str(tmp_path / "b"), log=said.append,
+                          then=fail)
+    assert daily.run_once() is not None
+    assert len(backups.existing(str(tmp_path / "b"))) == 1
+    assert said[-1] == "after the backup, FAILED: disk full"

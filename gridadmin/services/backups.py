@@ -177,7 +177,10 @@ class Daily:
             lock.release()
         self.log(f"backup written and verified: {path} ({time.monotonic() - started:.1f} s)")
         if self.then is not None:  # the day's other upkeep (planner statistics)
-            self.then()
+            try:
+                self.then()
+            except Exception as error:  # the backup stands; say what failed after it
+                self.log(f"after the backup, FAILED: {error}")
         return path
 
     def _run(self):
