@@ -3,12 +3,12 @@
 On Linux (and other POSIX systems) gunicorn serves from several worker
 processes (``GRIDADMIN_WORKERS``, default: the number of CPU cores); on
 Windows, or with ``GRIDADMIN_WORKERS=1``, one waitress process as before.
-The first-start work (migrations and the first administrator) runs once, in
-the process that starts the server, before any worker is forked, and under a
-lock (a file next to the instance, and on
+The first-start work (migrations, the first administrator, the planner's
+statistics) runs once, in the process that starts the server, before any
+worker is forked, and under a lock (a file next to the instance, and on
 PostgreSQL an advisory lock), so that two servers started at once do it
-once between them. The daily backup runs in the serving processes, one copy
-at a time (services.backups.Daily).
+once between them. The daily backup runs in the serving processes, after
+the fork, one copy at a time (services.backups.Daily).
 """
 
 import os
