@@ -76,6 +76,12 @@ class Session:
         self.browser.close()
         self.p.stop()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def axe(self):
         if not self.page.evaluate("typeof axe !== 'undefined'"):
             with open(AXE, encoding="utf-8") as fh:
@@ -129,8 +135,7 @@ def _visit(session, url):
 @pytest.mark.parametrize("shard", range(3))
 def test_axe_finds_nothing_serious_for_an_administrator_at_1280(server, shard):
     base, world = server
-    session = Session(base, "admin", DESK)
-    try:
+    with Session(base, "admin", DESK) as session:
         found = {}
         for url in pages_for("admin", world)[shard::3]:
             _visit(session, url)
@@ -147,8 +152,6 @@ def test_axe_finds_nothing_serious_for_an_administrator_at_1280(server, shard):
         found = {url: v for url, v in found.items() if v}
         assert found == {}, "\n".join(f"{u}: {v}" for u, v in found.items())
         assert [p for p in session.problems if "404" not in p] == []
-    finally:
-        session.close()
 
 
 @pytest.mark.parametrize("shard", range(2))
@@ -157,8 +160,7 @@ def test_field_pages_fit_a_phone_and_pass_axe(server, role, shard):
     """Each field role's pages at 375×812: nothing serious for axe, no
     sideways scrolling, every visible primary control at least 44×44 px."""
     base, world = server
-    session = Session(base, f"u_{role}", PHONE)
-    try:
+    with Session(base, f"u_{role}", PHONE) as session:
         found, wide, small = {}, {}, {}
         for url in pages_for(role, world)[shard::2]:
             _visit(session, url)
@@ -175,8 +177,6 @@ def test_field_pages_fit_a_phone_and_pass_axe(server, role, shard):
         assert wide == {}, wide
         assert small == {}, "\n".join(f"{u}: {v}" for u, v in small.items())
         assert session.problems == []
-    finally:
-        session.close()
 
 
 # Visible buttons, links styled as buttons, inputs, selects and row-action
@@ -238,9 +238,8 @@ def test_report_with_a_photo_a_position_and_a_refused_field(server, tmp_path, ro
     from gridadmin.models import Ticket, TicketPhoto
 
     base, world = server
-    session = Session(base, f"u_{role}", PHONE, geolocation=POSITION, permissions=["geolocation"])
-    page = session.page
-    try:
+    with Session(base, f"u_{role}", PHONE, geolocation=POSITION, permissions=["geolocation"]) as session:
+        page = session.page
         page.goto(f"{base}/admin/ticket/new/")
         grid_in = world["records"]["grid"][0]
         assert page.locator("select#grid").input_value() == str(grid_in.id)
@@ -273,17 +272,14 @@ def test_report_with_a_photo_a_position_and_a_refused_field(server, tmp_path, ro
         assert _reported_by(ticket, world, role)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         assert session.problems == []
-    finally:
-        session.close()
 
 
 def test_report_without_position_permission_still_goes(server):
     from gridadmin.models import Ticket
 
     base, _world = server
-    session = Session(base, "u_worker", PHONE)  # geolocation not allowed
-    page = session.page
-    try:
+    with Session(base, "u_worker", PHONE) as session:  # geolocation not allowed
+        page = session.page
         page.goto(f"{base}/admin/ticket/new/")
         page.locator("label:has-text('环境卫生')").click()
         page.fill("#title", "路灯不亮")
@@ -292,8 +288,6 @@ def test_report_without_position_permission_still_goes(server):
         page.wait_for_url("**/admin/ticket/details/?id=*")
         ticket = Ticket.get(Ticket.title == "路灯不亮")
         assert ticket.latitude is None and ticket.place == "东门"
-    finally:
-        session.close()
 
 
 @pytest.mark.parametrize("role", REPORTERS)
@@ -301,9 +295,8 @@ def test_a_report_made_offline_is_sent_once_when_back_online(server, tmp_path, r
     from gridadmin.models import Ticket, TicketPhoto
 
     base, world = server
-    session = Session(base, f"u_{role}", PHONE)
-    page = session.page
-    try:
+    with Session(base, f"u_{role}", PHONE) as session:
+        page = session.page
         page.goto(f"{base}/admin/ticket/new/")
         page.wait_for_function("navigator.serviceWorker.controller !== null || true")
         session.context.set_offline(True)
@@ -328,15 +321,12 @@ def test_a_report_made_offline_is_sent_once_when_back_online(server, tmp_path, r
         page.evaluate("window.gridadminOffline.flush()")
         assert Ticket.select().where(Ticket.title == "离线上报的事件").count() == 1
         assert session.problems == [] or all("ERR_INTERNET_DISCONNECTED" in p for p in session.problems)
-    finally:
-        session.close()
 
 
 def test_large_text_mode_is_remembered_and_fits_a_phone(server):
     base, world = server
-    session = Session(base, "u_worker", PHONE)
-    page = session.page
-    try:
+    with Session(base, "u_worker", PHONE) as session:
+        page = session.page
         page.goto(f"{base}/admin/ticket/")
         normal = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main')).fontSize)")
         # One tap: the switch is not behind the collapsed menu on a phone.
@@ -351,17 +341,14 @@ def test_large_text_mode_is_remembered_and_fits_a_phone(server):
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 375, (url, width)
         assert session.problems == []
-    finally:
-        session.close()
 
 
 def test_select_all_and_bulk_actions_reach_a_phone(server):
     """The cards hide the table's header, but not its select-all box: the
     bulk actions (批量操作) stay usable at 375 px."""
     base, _world = server
-    session = Session(base, "admin", PHONE)
-    page = session.page
-    try:
+    with Session(base, "admin", PHONE) as session:
+        page = session.page
         page.goto(f"{base}/admin/ticket/")
         box = page.locator("input.action-rowtoggle")
         assert box.is_visible()
@@ -374,29 +361,23 @@ def test_select_all_and_bulk_actions_reach_a_phone(server):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375
         assert session.problems == []
-    finally:
-        session.close()
 
 
 def test_an_empty_list_offers_no_select_all_on_a_phone(server):
     base, _world = server
-    session = Session(base, "admin", PHONE)
-    page = session.page
-    try:
+    with Session(base, "admin", PHONE) as session:
+        page = session.page
         page.goto(f"{base}/admin/ticket/?search=nothing-like-this")
         assert page.locator("input.action-rowtoggle").count() == 0
         assert page.locator("input.action-checkbox").count() == 0
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         assert session.problems == []
-    finally:
-        session.close()
 
 
 def test_the_large_text_switch_keeps_clear_of_log_out_on_the_desk(server):
     base, _world = server
-    session = Session(base, "admin", DESK)
-    page = session.page
-    try:
+    with Session(base, "admin", DESK) as session:
+        page = session.page
         page.goto(f"{base}/admin/")
         switch = page.locator("#large-text-toggle").bounding_box()
         logout = page.locator("form.navbar-account button[type=submit]").bounding_box()
@@ -404,17 +385,14 @@ def test_the_large_text_switch_keeps_clear_of_log_out_on_the_desk(server):
         gap = switch["x"] - (logout["x"] + logout["width"]) if switch["x"] >= logout["x"] \
             else logout["x"] - (switch["x"] + switch["width"])
         assert not same_row or gap >= 8, (switch, logout)
-    finally:
-        session.close()
 
 
 def test_the_installed_app_opens_the_report_form_offline(server):
     """The service worker keeps the report form as last opened (and the
     static files), so it opens without a connection."""
     base, _world = server
-    session = Session(base, "u_worker", PHONE)
-    page = session.page
-    try:
+    with Session(base, "u_worker", PHONE) as session:
+        page = session.page
         page.goto(f"{base}/admin/ticket/new/")
         page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
         page.reload()  # now controlled by the worker, which keeps this page
@@ -426,15 +404,12 @@ def test_the_installed_app_opens_the_report_form_offline(server):
         assert page.locator("label:has-text('环境卫生')").count() == 1
         manifest = page.get_attribute("link[rel=manifest]", "href")
         assert manifest == "/manifest.webmanifest"
-    finally:
-        session.close()
 
 
 def test_minutes_fit_a_phone_and_still_print_on_a4(server):
     base, world = server
-    session = Session(base, "u_secretary", PHONE)
-    page = session.page
-    try:
+    with Session(base, "u_secretary", PHONE) as session:
+        page = session.page
         page.goto(f"{base}/admin/meeting/minutes/?id={world['records']['meeting'][0].id}")
         assert page.get_attribute("meta[name=viewport]", "content").startswith("width=device-width")
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
@@ -443,8 +418,6 @@ def test_minutes_fit_a_phone_and_still_print_on_a4(server):
         assert page.evaluate("getComputedStyle(document.querySelector('table.meeting')).display") == "table"
         pdf = page.pdf(format="A4")
         assert pdf.startswith(b"%PDF") and b"/MediaBox [0 0 595" in pdf
-    finally:
-        session.close()
 
 
 def test_a_form_kept_open_past_its_token_still_reports(server, tmp_path):
@@ -453,9 +426,8 @@ def test_a_form_kept_open_past_its_token_still_reports(server, tmp_path):
     from gridadmin.models import Ticket, TicketPhoto
 
     base, _world = server
-    session = Session(base, "u_worker", PHONE)
-    page = session.page
-    try:
+    with Session(base, "u_worker", PHONE) as session:
+        page = session.page
         page.goto(f"{base}/admin/ticket/new/")
         page.locator("label:has-text('环境卫生')").click()
         page.fill("#title", "表单放久了")
@@ -465,5 +437,3 @@ def test_a_form_kept_open_past_its_token_still_reports(server, tmp_path):
         page.wait_for_url("**/admin/ticket/details/?id=*")
         ticket = Ticket.get(Ticket.title == "表单放久了")
         assert TicketPhoto.select().where(TicketPhoto.ticket == ticket).count() == 1
-    finally:
-        session.close()
