@@ -89,11 +89,11 @@ def existing(folder):
     return sorted(glob.glob(os.path.join(glob.escape(folder), f"{PREFIX}*{SUFFIX}")))
 
 
-def remove_stale_partials(folder, now=None):
+def remove_stale_partials(folder):
     """Remove half-written copies a stopped backup left in ``folder``: each
     can be as big as the database, and as every backup has its own name, no
     later one would write over them. Returns the paths removed."""
-    now = time.time() if now is None else now
+    now = time.time()
     removed = []
     for path in glob.glob(os.path.join(glob.escape(folder), f"{PREFIX}*{SUFFIX}.partial*")):
         try:
